@@ -1,0 +1,29 @@
+// Defaults, in one place.
+
+export const DEFAULT_MODE = 'auto' as const
+export const DEFAULT_BUDGET_MODE = 'fail' as const
+export const DEFAULT_OUTPUT_FILE = '.vitest-memory/report.json'
+export const DEFAULT_TOP = 5
+export const DEFAULT_TERMINAL = 'auto' as const
+
+/**
+ * Auto mode: a test whose cheap (minor-GC) reading exceeds this fraction of its retained
+ * budget gets a full GC at its end, so its reading is exact where the verdict is at stake.
+ */
+export const ESCALATE_FRACTION = 0.5
+/** Auto mode with no retained budget: escalate above this many bytes. */
+export const ESCALATE_WITHOUT_BUDGET = 1_000_000
+/**
+ * Auto mode: run a full GC before a test once the heap has grown this fraction of the retained
+ * budget since the last full GC, which bounds the garbage a later reading can include.
+ */
+export const SLACK_FRACTION = 0.1
+/** Smallest and default slack, in bytes. */
+export const MIN_SLACK = 32_000
+export const SLACK_WITHOUT_BUDGET = 256_000
+
+/** The virtual module id workers import as a setup file. No `\0`: Vitest's runner must resolve it. */
+export const VIRTUAL_SETUP_ID = 'virtual:vitest-memory/setup'
+
+/** Schema version of the JSON report. Bump on any incompatible change. */
+export const REPORT_SCHEMA_VERSION = 1

@@ -1,0 +1,223 @@
+import {
+  DEFAULT_BUDGET_MODE, DEFAULT_MODE, DEFAULT_OUTPUT_FILE, DEFAULT_TERMINAL, DEFAULT_TOP,
+} from '../constants.ts'
+import { parseSize, type Size } from '../shared/size.ts'
+import type {
+  BudgetMode, MeasureMode, ResolvedBudget, ResolvedOverride, ResolvedWorkerBudget,
+} from '../types.ts'
+
+/** Per-test or per-file limits. Sizes are bytes or strings like `"512 KB"`, `"1.5 MB"`, `"2 GiB"`. */
+export interface BudgetInput {
+  /** Heap retained after GC (live heap after minus live heap before). */
+  retained?: Size
+  /** Peak heap above the heap at the start. */
+  peak?: Size
+  /** Peak RSS above the RSS at the start (process-wide: shared by all threads of a thread pool). */
+  rss?: Size
+}
+
+/** Limits for one worker over the whole run, judged when the run ends. */
+export interface WorkerBudgetInput {
+  /** Live heap growth from the worker's first to its last exact reading (MEM-001: "< 2 GB"). */
+  heapGrowth?: Size
+  /** Peak RSS of the worker process. */
+  rss?: Size
+}
+
+export interface OverrideInput {
+  /** Glob(s) matched against test file paths relative to the project root, e.g. `"test/db/**"`. */
+  files: string | string[]
+  budget?: BudgetInput
+  fileBudget?: BudgetInput
+  budgetMode?: BudgetMode
+}
+
+export interface MemoryOptions {
+  /**
+   * `auto`: minor GC around each test, full GC only where a reading comes near its budget
+   * (see README). `exact`: full GC before and after every test.
+   * @default 'auto'
+   */
+  mode?: MeasureMode
+  /** Per-test limits. @default {} (measure only) */
+  budget?: BudgetInput
+  /** Per-file limits (all tests and hooks of one file). @default {} */
+  fileBudget?: BudgetInput
+  /** Per-worker limits over the whole run. @default {} */
+  workerBudget?: WorkerBudgetInput
+  /**
+   * What a broken budget does: `fail` the test (or the run), `warn` in the report only, or `off`.
+   * @default 'fail'
+   */
+  budgetMode?: BudgetMode
+  /** Budgets for files matching globs; later entries win, key by key. @default [] */
+  overrides?: OverrideInput[]
+  /** Where the JSON report goes, relative to the root; `false` to write none. @default '.vitest-memory/report.json' */
+  outputFile?: string | false
+  /** How many of the heaviest tests the terminal summary lists. @default 5 */
+  top?: number
+  /** Terminal summary: `auto` (one line when all is well), `full`, or `off`. @default 'auto' */
+  terminal?: 'auto' | 'full' | 'off'
+}
+
+export interface ResolvedMemoryOptions {
+  mode: MeasureMode
+  budget: ResolvedBudget
+  fileBudget: ResolvedBudget
+  workerBudget: ResolvedWorkerBudget
+  budgetMode: BudgetMode
+  overrides: ResolvedOverride[]
+  outputFile: string | false
+  top: number
+  terminal: 'auto' | 'full' | 'off'
+}
+
+/** Invalid plugin options. The message lists every problem with its fix. */
+export class MemoryOptionsError extends Error {
+  override name = 'MemoryOptionsError'
+}
+
+const TOP_KEYS = ['mode', 'budget', 'fileBudget', 'workerBudget', 'budgetMode', 'overrides', 'outputFile', 'top', 'terminal'] as const
+const BUDGET_KEYS = ['retained', 'peak', 'rss'] as const
+const WORKER_BUDGET_KEYS = ['heapGrowth', 'rss'] as const
+const OVERRIDE_KEYS = ['files', 'budget', 'fileBudget', 'budgetMode'] as const
+
+class Problems {
+  list: string[] = []
+  add(message: string): void {
+    this.list.push(message)
+  }
+  /** Run `fn`, turning a thrown error into a problem. */
+  try<T>(fn: () => T): T | undefined {
+    try {
+      return fn()
+    } catch (error) {
+      this.add((error as Error).message)
+      return undefined
+    }
+  }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i)
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!
+    row[0] = i
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j]!
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1]!.toLowerCase() === b[j - 1]!.toLowerCase() ? 0 : 1))
+      prev = tmp
+    }
+  }
+  return row[b.length]!
+}
+
+function checkKeys(value: Record<string, unknown>, known: readonly string[], where: string, problems: Problems): void {
+  for (const key of Object.keys(value)) {
+    if (known.includes(key)) continue
+    const guess = known.find((k) => distance(k, key) <= 2)
+    problems.add(`${where}${key} is not an option${guess ? `: did you mean ${where}${guess}?` : `. Known options: ${known.join(', ')}.`}`)
+  }
+}
+
+function oneOf<T extends string>(value: unknown, allowed: readonly T[], name: string, fallback: T, problems: Problems): T {
+  if (value === undefined) return fallback
+  if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T
+  problems.add(`${name} must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${JSON.stringify(value)}`)
+  return fallback
+}
+
+function resolveSizes<K extends string>(value: unknown, keys: readonly K[], name: string, problems: Problems): Partial<Record<K, number>> {
+  if (value === undefined) return {}
+  if (!isPlainObject(value)) {
+    problems.add(`${name} must be an object like { ${keys[0]}: '1 MB' }, got ${JSON.stringify(value)}`)
+    return {}
+  }
+  checkKeys(value, keys, `${name}.`, problems)
+  const out: Partial<Record<K, number>> = {}
+  for (const key of keys) {
+    if (value[key] === undefined) continue
+    const parsed = problems.try(() => parseSize(value[key], `${name}.${key}`))
+    if (parsed !== undefined) out[key] = parsed
+  }
+  return out
+}
+
+function resolveBudget(value: unknown, name: string, problems: Problems): ResolvedBudget {
+  const budget = resolveSizes(value, BUDGET_KEYS, name, problems)
+  if (budget.retained !== undefined && budget.peak !== undefined && budget.retained > budget.peak) {
+    problems.add(`${name}.retained is larger than ${name}.peak: what a test retains is part of its peak, so the retained limit could never be reached. Lower ${name}.retained or raise ${name}.peak.`)
+  }
+  return budget
+}
+
+/** Validate and fill in defaults. Throws one `MemoryOptionsError` listing every problem. */
+export function resolveOptions(input: unknown = {}): ResolvedMemoryOptions {
+  const problems = new Problems()
+  if (!isPlainObject(input)) {
+    throw new MemoryOptionsError(`vitest-memory: options must be an object, got ${JSON.stringify(input)}. Example: memory({ budget: { retained: '1 MB' } })`)
+  }
+  checkKeys(input, TOP_KEYS, '', problems)
+
+  const budgetMode = oneOf(input.budgetMode, ['fail', 'warn', 'off'] as const, 'budgetMode', DEFAULT_BUDGET_MODE, problems)
+  const overrides: ResolvedOverride[] = []
+  if (input.overrides !== undefined && !Array.isArray(input.overrides)) {
+    problems.add(`overrides must be an array like [{ files: 'test/db/**', budget: { retained: '5 MB' } }]`)
+  }
+  for (const [i, raw] of (Array.isArray(input.overrides) ? input.overrides : []).entries()) {
+    const name = `overrides[${i}]`
+    if (!isPlainObject(raw)) {
+      problems.add(`${name} must be an object like { files: 'test/db/**', budget: { retained: '5 MB' } }`)
+      continue
+    }
+    checkKeys(raw, OVERRIDE_KEYS, `${name}.`, problems)
+    const files = typeof raw.files === 'string' ? [raw.files] : raw.files
+    if (!Array.isArray(files) || files.length === 0 || !files.every((f) => typeof f === 'string' && f.length > 0)) {
+      problems.add(`${name}.files must be a glob or a non-empty list of globs relative to the project root, e.g. 'test/db/**'`)
+      continue
+    }
+    if (raw.budget === undefined && raw.fileBudget === undefined && raw.budgetMode === undefined) {
+      problems.add(`${name} sets nothing for ${files.join(', ')}: add budget, fileBudget or budgetMode, or remove it`)
+    }
+    const override: ResolvedOverride = { files: files as string[] }
+    if (raw.budget !== undefined) override.budget = resolveBudget(raw.budget, `${name}.budget`, problems)
+    if (raw.fileBudget !== undefined) override.fileBudget = resolveBudget(raw.fileBudget, `${name}.fileBudget`, problems)
+    if (raw.budgetMode !== undefined) override.budgetMode = oneOf(raw.budgetMode, ['fail', 'warn', 'off'] as const, `${name}.budgetMode`, budgetMode, problems)
+    overrides.push(override)
+  }
+
+  let outputFile: string | false = DEFAULT_OUTPUT_FILE
+  if (input.outputFile === false) outputFile = false
+  else if (typeof input.outputFile === 'string' && input.outputFile.trim() !== '') outputFile = input.outputFile
+  else if (input.outputFile !== undefined) problems.add(`outputFile must be a path relative to the project root (or absolute), or false to write no report; got ${JSON.stringify(input.outputFile)}`)
+  if (typeof outputFile === 'string' && !outputFile.endsWith('.json')) {
+    problems.add(`outputFile must end in .json, got ${JSON.stringify(outputFile)}`)
+  }
+
+  let top = DEFAULT_TOP
+  if (input.top !== undefined) {
+    if (typeof input.top === 'number' && Number.isInteger(input.top) && input.top >= 0) top = input.top
+    else problems.add(`top must be a whole number of tests (0 or more), got ${JSON.stringify(input.top)}`)
+  }
+
+  const resolved: ResolvedMemoryOptions = {
+    mode: oneOf(input.mode, ['auto', 'exact'] as const, 'mode', DEFAULT_MODE, problems),
+    budget: resolveBudget(input.budget, 'budget', problems),
+    fileBudget: resolveBudget(input.fileBudget, 'fileBudget', problems),
+    workerBudget: resolveSizes(input.workerBudget, WORKER_BUDGET_KEYS, 'workerBudget', problems),
+    budgetMode,
+    overrides,
+    outputFile,
+    top,
+    terminal: oneOf(input.terminal, ['auto', 'full', 'off'] as const, 'terminal', DEFAULT_TERMINAL, problems),
+  }
+  if (problems.list.length > 0) {
+    const s = problems.list.length === 1 ? '' : 's'
+    throw new MemoryOptionsError(`vitest-memory: invalid option${s}:\n${problems.list.map((p) => `  - ${p}`).join('\n')}`)
+  }
+  return resolved
+}

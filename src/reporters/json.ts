@@ -1,0 +1,80 @@
+// The JSON report: what it contains (schema in docs/report-schema.json) and how it is written.
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs'
+import { dirname } from 'node:path'
+import type { BudgetMode, BudgetViolation, FileMemory, MeasureMode, ResolvedBudget, ResolvedWorkerBudget, TestMemory, Verdict } from '../types.ts'
+
+export interface ReportTest extends Omit<TestMemory, 'kind'> {
+  /** Vitest's test id: stable for the same test across runs. */
+  id: string
+  /** Test file path relative to the root, with `/` separators. */
+  file: string
+  /** Suite and test names joined with " > ". */
+  name: string
+  project: string
+  state: 'passed' | 'failed' | 'skipped' | 'pending'
+  /** Line of the test in its file, when Vitest knows it. */
+  line?: number
+}
+
+export interface ReportFile extends Omit<FileMemory, 'kind'> {
+  file: string
+  project: string
+  tests: number
+  /** Sum of the retained readings of the file's tests. */
+  testsRetained: number
+}
+
+export interface ReportWorker {
+  /** `pid` or `pid/threadId`. */
+  id: string
+  slot: string
+  pid: number
+  pool: string
+  files: number
+  tests: number
+  /** Live heap after the worker's last file minus before its first (exact readings). */
+  heapGrowth: number
+  rssPeak: number
+  /** `[ms since epoch, heap bytes after the test or file, 1 if exact else 0]`, in time order. */
+  series: Array<[number, number, 0 | 1]>
+  verdict: Verdict
+  violations?: BudgetViolation[]
+}
+
+export interface MemoryReport {
+  schemaVersion: number
+  tool: { name: 'vitest-memory'; version: string }
+  createdAt: string
+  root: string
+  environment: { node: string; vitest: string; platform: string; arch: string }
+  mode: MeasureMode
+  pools: string[]
+  /** Caveats that apply to this run, e.g. RSS being shared by the threads of a process. */
+  notes: string[]
+  budgets: { budget: ResolvedBudget; fileBudget: ResolvedBudget; workerBudget: ResolvedWorkerBudget; budgetMode: BudgetMode }
+  summary: {
+    tests: number
+    measured: number
+    failed: number
+    warned: number
+    files: number
+    workers: number
+    /** Run-level budget checks were skipped (a shard run: they are judged when the shards are merged). */
+    runBudgetsDeferred: boolean
+    harnessGcMs: number
+    maxRetained: number
+    maxPeakAboveStart: number
+    maxRssPeak: number
+  }
+  tests: ReportTest[]
+  files: ReportFile[]
+  workers: ReportWorker[]
+}
+
+/** Write `data` to `file` atomically: a temporary file beside it, then a rename. */
+export function writeFileAtomic(file: string, data: string): void {
+  mkdirSync(dirname(file), { recursive: true })
+  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`
+  writeFileSync(tmp, data)
+  renameSync(tmp, file)
+}

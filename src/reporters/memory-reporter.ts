@@ -1,0 +1,194 @@
+// Main-process side: gathers what workers measured, judges run-level budgets, writes the JSON
+// report and prints the terminal summary.
+import { createRequire } from 'node:module'
+import { relative, resolve } from 'node:path'
+import type { Reporter, TestModule, Vitest } from 'vitest/node'
+import { REPORT_SCHEMA_VERSION } from '../constants.ts'
+import type { ResolvedMemoryOptions } from '../node/options.ts'
+import { checkBudget, verdictFor, WORKER_LABELS } from '../shared/budget.ts'
+import type { FileMemory, TestMemory } from '../types.ts'
+import { writeFileAtomic, type MemoryReport, type ReportFile, type ReportTest, type ReportWorker } from './json.ts'
+import { renderSummary } from './terminal.ts'
+
+const require = createRequire(import.meta.url)
+const VERSION = (require('../../package.json') as { version: string }).version
+
+interface ModuleRecord {
+  file?: ReportFile
+  tests: ReportTest[]
+}
+
+function isTest(m: unknown): m is TestMemory {
+  return typeof m === 'object' && m !== null && (m as TestMemory).kind === 'test'
+}
+function isFile(m: unknown): m is FileMemory {
+  return typeof m === 'object' && m !== null && (m as FileMemory).kind === 'file'
+}
+
+export class MemoryReporter implements Reporter {
+  private vitest!: Vitest
+  // Keyed by project + module id. Kept across watch-mode re-runs, so the report stays whole.
+  private modules = new Map<string, ModuleRecord>()
+  private pools = new Set<string>()
+  /** The last report written, for tests and tooling. */
+  lastReport: MemoryReport | undefined
+
+  constructor(private readonly options: ResolvedMemoryOptions) {}
+
+  noteProject(_name: string, pool: string): void {
+    this.pools.add(pool)
+  }
+
+  onInit(vitest: Vitest): void {
+    this.vitest = vitest
+  }
+
+  private relative(path: string): string {
+    return relative(this.vitest.config.root, path).split('\\').join('/')
+  }
+
+  private collect(module: TestModule): void {
+    const file = this.relative(module.moduleId)
+    const project = module.project.name
+    const tests: ReportTest[] = []
+    for (const test of module.children.allTests()) {
+      const meta = test.meta().memory
+      if (!isTest(meta)) continue
+      const { kind: _kind, ...memory } = meta
+      const entry: ReportTest = { id: test.id, file, name: test.fullName, project, state: test.result().state, ...memory }
+      if (test.location) entry.line = test.location.line
+      tests.push(entry)
+    }
+    const fileMeta = module.meta().memory
+    const record: ModuleRecord = { tests }
+    if (isFile(fileMeta)) {
+      const { kind: _kind, ...memory } = fileMeta
+      record.file = { file, project, tests: tests.length, testsRetained: tests.reduce((s, t) => s + t.retained, 0), ...memory }
+    }
+    this.modules.set(`${project}\0${module.moduleId}`, record)
+  }
+
+  onTestRunEnd(testModules: ReadonlyArray<TestModule>): void {
+    for (const module of testModules) this.collect(module)
+    if (this.modules.size === 0) return
+    const report = this.buildReport()
+    this.lastReport = report
+    let written: string | undefined
+    if (this.options.outputFile !== false) {
+      written = resolve(this.vitest.config.root, this.options.outputFile)
+      try {
+        writeFileAtomic(written, `${JSON.stringify(report, null, 2)}\n`)
+      } catch (error) {
+        this.vitest.logger.error(`vitest-memory: could not write the report to ${written}: ${(error as Error).message}`)
+        written = undefined
+        process.exitCode = 1
+      }
+    }
+    const workersOver = report.workers.filter((w) => w.verdict === 'fail')
+    if (workersOver.length > 0) process.exitCode = 1
+    if (this.options.terminal !== 'off') {
+      const text = renderSummary(report, {
+        top: this.options.top,
+        full: this.options.terminal === 'full',
+        reportPath: written ? this.relative(written) : undefined,
+      })
+      this.vitest.logger.log(text)
+    }
+  }
+
+  private isShardRun(): boolean {
+    const config = this.vitest.config as { shard?: unknown; mergeReports?: unknown }
+    return Boolean(config.shard) && !config.mergeReports
+  }
+
+  private buildReport(): MemoryReport {
+    const tests: ReportTest[] = []
+    const files: ReportFile[] = []
+    for (const record of this.modules.values()) {
+      tests.push(...record.tests)
+      if (record.file) files.push(record.file)
+    }
+    const byKey = (a: { file: string; name?: string; project: string }, b: { file: string; name?: string; project: string }) =>
+      a.project.localeCompare(b.project) || a.file.localeCompare(b.file) || (a.name ?? '').localeCompare(b.name ?? '')
+    tests.sort(byKey)
+    files.sort(byKey)
+
+    const deferred = this.isShardRun()
+    const workers = buildWorkers(tests, files, this.options, deferred)
+    const notes: string[] = []
+    const pools = new Set([...this.pools, ...tests.map((t) => t.worker.pool)])
+    if ([...pools].some((p) => p.includes('hreads'))) {
+      notes.push('Thread pools: RSS is per process and shared by every thread in it; heap figures are per thread.')
+    }
+    if (tests.some((t) => t.concurrent)) {
+      notes.push('Concurrent tests share one heap: their readings include their neighbours and are not judged.')
+    }
+    if (deferred) notes.push('Shard run: run-level budgets are judged when the shards are merged (--merge-reports).')
+    const measured = tests.filter((t) => t.precision !== 'shared')
+    return {
+      schemaVersion: REPORT_SCHEMA_VERSION,
+      tool: { name: 'vitest-memory', version: VERSION },
+      createdAt: new Date().toISOString(),
+      root: this.vitest.config.root,
+      environment: { node: process.version, vitest: this.vitest.version, platform: process.platform, arch: process.arch },
+      mode: this.options.mode,
+      pools: [...pools].sort(),
+      notes,
+      budgets: { budget: this.options.budget, fileBudget: this.options.fileBudget, workerBudget: this.options.workerBudget, budgetMode: this.options.budgetMode },
+      summary: {
+        tests: tests.length,
+        measured: measured.length,
+        failed: tests.filter((t) => t.verdict === 'fail').length + files.filter((f) => f.verdict === 'fail').length + workers.filter((w) => w.verdict === 'fail').length,
+        warned: tests.filter((t) => t.verdict === 'warn').length + files.filter((f) => f.verdict === 'warn').length + workers.filter((w) => w.verdict === 'warn').length,
+        files: files.length,
+        workers: workers.length,
+        runBudgetsDeferred: deferred,
+        harnessGcMs: Math.round(files.reduce((s, f) => s + f.harnessGcMs, 0)),
+        maxRetained: Math.max(0, ...measured.map((t) => t.retained)),
+        maxPeakAboveStart: Math.max(0, ...measured.map((t) => t.peakHeap - t.heapBefore)),
+        maxRssPeak: Math.max(0, ...tests.map((t) => t.rssPeak), ...files.map((f) => f.rssPeak)),
+      },
+      tests,
+      files,
+      workers,
+    }
+  }
+}
+
+function buildWorkers(tests: ReportTest[], files: ReportFile[], options: ResolvedMemoryOptions, deferred: boolean): ReportWorker[] {
+  const workers = new Map<string, ReportWorker & { first?: ReportFile; last?: ReportFile }>()
+  const get = (w: TestMemory['worker']) => {
+    let entry = workers.get(w.id)
+    if (!entry) {
+      entry = { id: w.id, slot: w.slot, pid: w.pid, pool: w.pool, files: 0, tests: 0, heapGrowth: 0, rssPeak: 0, series: [], verdict: 'unchecked' }
+      workers.set(w.id, entry)
+    }
+    return entry
+  }
+  for (const f of files) {
+    const w = get(f.worker)
+    w.files++
+    w.rssPeak = Math.max(w.rssPeak, f.rssPeak)
+    w.series.push([f.startedAt, f.heapBefore, 1], [f.at, f.heapAfter, 1])
+    if (!w.first || f.startedAt < w.first.startedAt) w.first = f
+    if (!w.last || f.at > w.last.at) w.last = f
+  }
+  for (const t of tests) {
+    const w = get(t.worker)
+    w.tests++
+    w.rssPeak = Math.max(w.rssPeak, t.rssPeak)
+    if (t.precision !== 'shared') w.series.push([t.at, t.heapAfter, t.precision === 'estimate' ? 0 : 1])
+  }
+  const result: ReportWorker[] = []
+  for (const { first, last, ...w } of workers.values()) {
+    w.series.sort((a, b) => a[0] - b[0])
+    w.heapGrowth = first && last ? last.heapAfter - first.heapBefore : 0
+    if (!deferred) {
+      const violations = checkBudget({ retained: w.heapGrowth, peak: 0, rss: w.rssPeak }, { retained: options.workerBudget.heapGrowth, rss: options.workerBudget.rss }, WORKER_LABELS)
+      w.verdict = verdictFor(violations, options.budgetMode)
+      if (violations.length) w.violations = violations
+    }
+    result.push(w)
+  }
+  return result.sort((a, b) => Number(a.slot) - Number(b.slot) || a.id.localeCompare(b.id))
+}

@@ -1,0 +1,75 @@
+// Budget resolution and evaluation, shared by workers (per test / per file) and the reporter.
+import picomatch from 'picomatch'
+import type { BudgetMode, BudgetViolation, ResolvedBudget, WorkerOptions } from '../types.ts'
+import { formatBytes } from './size.ts'
+
+export interface EffectiveBudget {
+  budget: ResolvedBudget
+  fileBudget: ResolvedBudget
+  budgetMode: BudgetMode
+}
+
+/** The budgets for one file: the defaults, then every matching override in order (later wins, key by key). */
+export function budgetForFile(relativeFile: string, options: Pick<WorkerOptions, 'budget' | 'fileBudget' | 'budgetMode' | 'overrides'>): EffectiveBudget {
+  const result: EffectiveBudget = { budget: { ...options.budget }, fileBudget: { ...options.fileBudget }, budgetMode: options.budgetMode }
+  for (const override of options.overrides) {
+    if (!picomatch.isMatch(relativeFile, override.files, { dot: true })) continue
+    Object.assign(result.budget, override.budget)
+    Object.assign(result.fileBudget, override.fileBudget)
+    if (override.budgetMode) result.budgetMode = override.budgetMode
+  }
+  return result
+}
+
+export type Labels = Record<BudgetViolation['metric'], string>
+
+/** How each metric reads in a message; `{v}` is the measured value. */
+export const TEST_LABELS: Labels = {
+  retained: 'retained {v} after GC',
+  peak: 'peak heap {v} above start',
+  rss: 'peak RSS {v} above start',
+}
+export const FILE_LABELS: Labels = {
+  retained: 'file retained {v} after GC',
+  peak: 'file peak heap {v} above start',
+  rss: 'file peak RSS {v} above start',
+}
+export const WORKER_LABELS: Labels = {
+  retained: 'worker heap grew {v} over the run',
+  peak: 'worker peak heap {v}',
+  rss: 'worker peak RSS {v}',
+}
+
+export interface Measured {
+  retained: number
+  peak: number
+  rss: number
+}
+
+/**
+ * Compare measurements with a budget. Messages read like
+ * `retained 3.2 MB after GC, budget 1 MB (+220%)`.
+ */
+export function checkBudget(measured: Measured, budget: ResolvedBudget, labels: Labels = TEST_LABELS): BudgetViolation[] {
+  const violations: BudgetViolation[] = []
+  for (const metric of ['retained', 'peak', 'rss'] as const) {
+    const limit = budget[metric]
+    const actual = measured[metric]
+    if (limit === undefined || actual <= limit) continue
+    violations.push({ metric, limit, actual, message: overBudgetMessage(labels[metric].replace('{v}', formatBytes(actual)), actual, limit) })
+  }
+  return violations
+}
+
+/** `<what>, budget 1 MB (+220%)` */
+export function overBudgetMessage(what: string, actual: number, limit: number): string {
+  const over = limit > 0 ? `+${Math.round(((actual - limit) / limit) * 100)}%` : `+${formatBytes(actual)}`
+  return `${what}, budget ${formatBytes(limit)} (${over})`
+}
+
+/** The verdict for a list of violations under a mode. */
+export function verdictFor(violations: BudgetViolation[], mode: BudgetMode): 'pass' | 'warn' | 'fail' | 'unchecked' {
+  if (mode === 'off') return 'unchecked'
+  if (violations.length === 0) return 'pass'
+  return mode
+}

@@ -1,0 +1,172 @@
+// Heap, RSS and handle readings around one test, and the GC policy that decides how exact
+// they are. See the README ("How it measures") for the reasoning behind each step.
+import v8 from 'node:v8'
+import {
+  ESCALATE_FRACTION, ESCALATE_WITHOUT_BUDGET, MIN_SLACK, SLACK_FRACTION, SLACK_WITHOUT_BUDGET,
+} from '../constants.ts'
+import type { MeasureMode, Precision } from '../types.ts'
+import { getGc, heapUsed } from './gc.ts'
+
+const gc = getGc()
+
+export interface Reading {
+  heap: number
+  rss: number
+  maxRss: number
+  external: number
+  arrayBuffers: number
+  handles: Map<string, number>
+}
+
+export function countHandles(): Map<string, number> {
+  const counts = new Map<string, number>()
+  for (const type of process.getActiveResourcesInfo()) counts.set(type, (counts.get(type) ?? 0) + 1)
+  return counts
+}
+
+/** Handle types open now that were not open at `before`, with how many more. */
+export function handlesLeft(before: Map<string, number>, after: Map<string, number>): Record<string, number> | undefined {
+  let left: Record<string, number> | undefined
+  for (const [type, n] of after) {
+    const delta = n - (before.get(type) ?? 0)
+    if (delta > 0) (left ??= {})[type] = delta
+  }
+  return left
+}
+
+function read(heap: number): Reading {
+  const usage = process.memoryUsage()
+  return {
+    heap,
+    rss: usage.rss,
+    maxRss: process.resourceUsage().maxRSS * 1024,
+    external: usage.external,
+    arrayBuffers: usage.arrayBuffers,
+    handles: countHandles(),
+  }
+}
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve))
+
+/**
+ * Per-worker GC bookkeeping. `anchor` is the live heap at the last full GC: the cheap readings
+ * since then are bounded by how far the heap has grown past it.
+ */
+export class Sampler {
+  private anchor = 0
+  gcMs = 0
+  fullGcs = 0
+
+  constructor(readonly mode: MeasureMode) {}
+
+  private timed(fn: () => void): void {
+    const t = performance.now()
+    fn()
+    this.gcMs += performance.now() - t
+  }
+
+  /**
+   * A full GC whose readings include freed Buffers: `external` lags the heap, and only a second
+   * GC after a macrotask turn sees ArrayBuffer memory released by the first.
+   */
+  async settle(): Promise<number> {
+    this.timed(() => gc())
+    await nextTurn()
+    this.timed(() => gc())
+    this.fullGcs += 2
+    this.anchor = heapUsed()
+    return this.anchor
+  }
+
+  /** A single full GC: the live heap, exact. */
+  fullGc(): number {
+    this.timed(() => gc())
+    this.fullGcs++
+    this.anchor = heapUsed()
+    return this.anchor
+  }
+
+  minorGc(): number {
+    this.timed(() => gc({ type: 'minor' }))
+    return heapUsed()
+  }
+
+  /** Reading at the start of a file: always exact. */
+  async fileStart(): Promise<Reading> {
+    return read(await this.settle())
+  }
+
+  async fileEnd(): Promise<Reading> {
+    return read(await this.settle())
+  }
+
+  /**
+   * Reading before a test. Exact mode: settle. Auto mode: a minor GC, plus a full GC when the heap
+   * has grown more than `slack` since the last full GC (that growth bounds the garbage left in the
+   * reading, so it bounds the error of a later escalated reading).
+   */
+  async before(retainedBudget: number | undefined): Promise<{ reading: Reading; exact: boolean; garbageBound: number }> {
+    if (this.mode === 'exact') return { reading: read(await this.settle()), exact: true, garbageBound: 0 }
+    let heap = this.minorGc()
+    const slack = retainedBudget === undefined ? SLACK_WITHOUT_BUDGET : Math.max(MIN_SLACK, retainedBudget * SLACK_FRACTION)
+    let exact = false
+    if (heap - this.anchor > slack || heap < this.anchor) {
+      // heap < anchor: live memory was freed and a natural GC collected it; re-anchor.
+      heap = this.fullGc()
+      exact = true
+    }
+    return { reading: read(heap), exact, garbageBound: exact ? 0 : heap - this.anchor }
+  }
+
+  /**
+   * Reading after a test. Returns the retained estimate and how precise it is.
+   * Auto mode escalates to a full GC when the cheap reading comes within ESCALATE_FRACTION of the
+   * budget, or when a major GC ran during the test (it may have collected garbage counted in
+   * `before`, so the cheap difference is no longer an upper bound).
+   */
+  async after(
+    before: { reading: Reading; exact: boolean; garbageBound: number },
+    retainedBudget: number | undefined,
+    majorGcDuringTest: boolean,
+  ): Promise<{ reading: Reading; retained: number; retainedMax?: number; precision: Precision }> {
+    const hb = before.reading.heap
+    if (this.mode === 'exact') {
+      const reading = read(await this.settle())
+      return { reading, retained: reading.heap - hb, precision: 'exact' }
+    }
+    const anchorBefore = this.anchor
+    const cheap = this.minorGc()
+    const threshold = retainedBudget === undefined ? ESCALATE_WITHOUT_BUDGET : retainedBudget * ESCALATE_FRACTION
+    if (cheap - hb <= threshold && !majorGcDuringTest) {
+      return { reading: read(cheap), retained: cheap - hb, precision: 'estimate' }
+    }
+    const reading = read(this.fullGc())
+    const retained = reading.heap - hb
+    if (before.exact) return { reading, retained, precision: 'exact' }
+    // Live heap before the test lies between the anchor and `hb`: retained lies between these.
+    return { reading, retained, retainedMax: reading.heap - Math.min(anchorBefore, hb), precision: 'bounded' }
+  }
+}
+
+/** What GCs ran on their own between `start` and `stop`, and the highest heap use seen before one. */
+export class GcWatch {
+  private profiler: v8.GCProfiler | undefined
+
+  start(): void {
+    this.profiler = new v8.GCProfiler()
+    this.profiler.start()
+  }
+
+  /** Stop watching. Safe to call twice; the second call returns nothing seen. */
+  stop(): { gcs: number; majorGcs: number; peakBeforeGc: number } {
+    const result = { gcs: 0, majorGcs: 0, peakBeforeGc: 0 }
+    const data = this.profiler?.stop()
+    this.profiler = undefined
+    for (const s of data?.statistics ?? []) {
+      result.gcs++
+      if (s.gcType === 'MarkSweepCompact') result.majorGcs++
+      result.peakBeforeGc = Math.max(result.peakBeforeGc, s.beforeGC.heapStatistics.usedHeapSize)
+    }
+    return result
+  }
+}
