@@ -155,8 +155,11 @@ function resolveBudget(value: unknown, name: string, problems: Problems): Resolv
   return budget
 }
 
-/** Validate and fill in defaults. Throws one `MemoryOptionsError` listing every problem. */
-export function resolveOptions(input: unknown = {}): ResolvedMemoryOptions {
+/**
+ * Validate and fill in defaults. Throws one `MemoryOptionsError` listing every problem.
+ * `VITEST_MEMORY_MODE=exact|auto` in the environment overrides `mode` (handy for one CI job).
+ */
+export function resolveOptions(input: unknown = {}, env: Record<string, string | undefined> = process.env): ResolvedMemoryOptions {
   const problems = new Problems()
   if (!isPlainObject(input)) {
     throw new MemoryOptionsError(`vitest-memory: options must be an object, got ${JSON.stringify(input)}. Example: memory({ budget: { retained: '1 MB' } })`)
@@ -205,7 +208,9 @@ export function resolveOptions(input: unknown = {}): ResolvedMemoryOptions {
   }
 
   const resolved: ResolvedMemoryOptions = {
-    mode: oneOf(input.mode, ['auto', 'exact'] as const, 'mode', DEFAULT_MODE, problems),
+    mode: env.VITEST_MEMORY_MODE
+      ? oneOf(env.VITEST_MEMORY_MODE, ['auto', 'exact'] as const, 'VITEST_MEMORY_MODE (environment)', DEFAULT_MODE, problems)
+      : oneOf(input.mode, ['auto', 'exact'] as const, 'mode', DEFAULT_MODE, problems),
     budget: resolveBudget(input.budget, 'budget', problems),
     fileBudget: resolveBudget(input.fileBudget, 'fileBudget', problems),
     workerBudget: resolveSizes(input.workerBudget, WORKER_BUDGET_KEYS, 'workerBudget', problems),
