@@ -8,6 +8,7 @@ import { runtimeSlot } from './worker/slot.ts'
 
 export { MemoryBudgetError } from './shared/errors.ts'
 export type { FileMemory, TestMemory } from './types.ts'
+export { registerResourceCounter } from './worker/slot.ts'
 
 export interface TestBudgetInput {
   /** Heap retained after GC. */

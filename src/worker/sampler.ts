@@ -6,6 +6,7 @@ import {
 } from '../constants.ts'
 import type { MeasureMode, Precision } from '../types.ts'
 import { getGc, heapUsed } from './gc.ts'
+import { resourceCounters } from './slot.ts'
 
 const gc = getGc()
 
@@ -21,6 +22,7 @@ export interface Reading {
 export function countHandles(): Map<string, number> {
   const counts = new Map<string, number>()
   for (const type of process.getActiveResourcesInfo()) counts.set(type, (counts.get(type) ?? 0) + 1)
+  for (const [type, count] of resourceCounters()) counts.set(type, count())
   return counts
 }
 

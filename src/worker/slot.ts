@@ -15,3 +15,20 @@ export function runtimeSlot(): RuntimeSlot {
   const g = globalThis as { [KEY]?: RuntimeSlot }
   return (g[KEY] ??= {})
 }
+
+const RESOURCES = Symbol.for('vitest-memory.resources')
+
+/**
+ * Counters of open resources that are not libuv handles (database engines, for example),
+ * sampled before and after every test next to `process.getActiveResourcesInfo()`.
+ * A test that leaves the count higher than it found it is reported with `handlesLeft[type]`.
+ */
+export function resourceCounters(): Map<string, () => number> {
+  const g = globalThis as { [RESOURCES]?: Map<string, () => number> }
+  return (g[RESOURCES] ??= new Map())
+}
+
+/** Register (or replace) a counter of open resources of one type. */
+export function registerResourceCounter(type: string, count: () => number): void {
+  resourceCounters().set(type, count)
+}
