@@ -27,12 +27,17 @@ export function parseSize(value: unknown, what: string): number {
   )
 }
 
-/** Format a byte count for people: `3.2 MB`, `-12 KB`, `0 B` (powers of 1000, like the sizes users write). */
+/**
+ * Format a byte count for people, to three significant digits: `3.21 MB`, `-12.4 kB`, `0 B`
+ * (powers of 1000, like the sizes users write).
+ */
 export function formatBytes(n: number): string {
   const sign = n < 0 ? '-' : ''
   const abs = Math.abs(n)
   if (abs < 1000) return `${sign}${Math.round(abs)} B`
-  return sign + bytes.format(abs, { decimalPlaces: abs < 10_000 ? 2 : 1, unitSeparator: ' ' })!
+  const mantissa = abs / 1000 ** Math.floor(Math.log10(abs) / 3)
+  const decimalPlaces = mantissa >= 99.95 ? 0 : mantissa >= 9.995 ? 1 : 2
+  return sign + bytes.format(abs, { decimalPlaces, unitSeparator: ' ' })!
 }
 
 /** Format a signed delta: `+3.2 MB`, `-12 KB`, `+0 B`. */

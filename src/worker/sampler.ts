@@ -5,7 +5,7 @@ import {
   ESCALATE_FRACTION, ESCALATE_WITHOUT_BUDGET, MIN_SLACK, SLACK_FRACTION, SLACK_WITHOUT_BUDGET,
 } from '../constants.ts'
 import type { MeasureMode, Precision } from '../types.ts'
-import { getGc, heapUsed } from './gc.ts'
+import { dataBytes, getGc, heapUsed } from './gc.ts'
 import { resourceCounters } from './slot.ts'
 
 const gc = getGc()
@@ -36,7 +36,8 @@ export function handlesLeft(before: Map<string, number>, after: Map<string, numb
   return left
 }
 
-function read(heap: number): Reading {
+/** A reading with no GC (`heap` defaults to the heap in use now, garbage included). */
+export function read(heap = heapUsed()): Reading {
   const usage = process.memoryUsage()
   return {
     heap,
@@ -167,7 +168,8 @@ export class GcWatch {
     for (const s of data?.statistics ?? []) {
       result.gcs++
       if (s.gcType === 'MarkSweepCompact') result.majorGcs++
-      result.peakBeforeGc = Math.max(result.peakBeforeGc, s.beforeGC.heapStatistics.usedHeapSize)
+      const spaces = s.beforeGC.heapSpaceStatistics.map((x) => ({ space_name: x.spaceName, space_used_size: x.spaceUsedSize }))
+      result.peakBeforeGc = Math.max(result.peakBeforeGc, dataBytes(spaces))
     }
     return result
   }

@@ -9,7 +9,8 @@ import { formatDelta } from '../shared/size.ts'
 import {
   PROVIDE_KEY, type BudgetViolation, type FileMemory, type ResolvedBudget, type TestMemory, type WorkerInfo, type WorkerOptions,
 } from '../types.ts'
-import { GcWatch, handlesLeft, Sampler, type Reading } from './sampler.ts'
+import { heapUsed } from './gc.ts'
+import { GcWatch, handlesLeft, read, Sampler, type Reading } from './sampler.ts'
 import { runtimeSlot } from './slot.ts'
 
 type Task = { id: string; name: string; concurrent?: boolean; meta: Record<string, unknown>; result?: { state?: string }; file: { filepath: string; meta: Record<string, unknown> } }
@@ -94,14 +95,9 @@ export function install(): void {
     const started = performance.now()
     const concurrent = t.concurrent === true
     const gcMs0 = sampler.gcMs
-    // Concurrent tests share one heap: measure without GCs, judge nothing.
-    const before = concurrent
-      ? { reading: { heap: 0, rss: 0, maxRss: 0, external: 0, arrayBuffers: 0, handles: new Map() }, exact: false, garbageBound: 0 }
-      : await sampler.before(eff.budget.retained)
-    if (concurrent) {
-      const usage = process.memoryUsage()
-      Object.assign(before.reading, { heap: usage.heapUsed, rss: usage.rss, maxRss: process.resourceUsage().maxRSS * 1024, external: usage.external, arrayBuffers: usage.arrayBuffers })
-    } else {
+    // Concurrent tests share one heap: read without GCs, judge nothing.
+    const before = concurrent ? { reading: read(), exact: false, garbageBound: 0 } : await sampler.before(eff.budget.retained)
+    if (!concurrent) {
       watch.stop()
       slot.current = { id: t.id }
       watch.start()
@@ -112,11 +108,10 @@ export function install(): void {
       const own = !concurrent && slot.current?.id === t.id ? slot.current : undefined
       if (!concurrent) slot.current = undefined
       const budget: ResolvedBudget = { ...eff.budget, ...slot.fileBudget, ...own?.budget }
-      const endHeap = process.memoryUsage().heapUsed
+      const endHeap = heapUsed()
       const result = concurrent
         ? (() => {
-            const usage = process.memoryUsage()
-            const reading: Reading = { heap: usage.heapUsed, rss: usage.rss, maxRss: process.resourceUsage().maxRSS * 1024, external: usage.external, arrayBuffers: usage.arrayBuffers, handles: new Map() }
+            const reading = read()
             return { reading, retained: reading.heap - before.reading.heap, precision: 'shared' as const, retainedMax: undefined }
           })()
         : await sampler.after(before, budget.retained, seen.majorGcs > 0)
@@ -164,9 +159,9 @@ export function install(): void {
       finished.meta.memory = memory
       // A test that already failed keeps its own error as the reason; the report still shows the verdict.
       if (memory.verdict === 'fail' && finished.result?.state !== 'fail') {
-        const bound = memory.precision === 'bounded' && memory.retainedMax !== undefined && memory.retainedMax !== memory.retained
-          ? ` (measured between ${formatDelta(memory.retained)} and ${formatDelta(memory.retainedMax)})`
-          : ''
+        const low = formatDelta(memory.retained)
+        const high = memory.retainedMax === undefined ? low : formatDelta(memory.retainedMax)
+        const bound = high === low ? '' : ` (measured between ${low} and ${high})`
         throw new MemoryBudgetError(failureMessage(memory.violations!, describeGrowth(memory), bound))
       }
     })

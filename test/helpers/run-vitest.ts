@@ -10,7 +10,7 @@ import type { MemoryReport } from 'vitest-memory'
 export const testDir = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 export const repoDir = resolve(testDir, '..')
 const require = createRequire(import.meta.url)
-const vitestCli = join(dirname(require.resolve('vitest/package.json')), 'vitest.mjs')
+export const vitestCli = join(dirname(require.resolve('vitest/package.json')), 'vitest.mjs')
 /** The Vitest major this suite runs against (4 or 5). */
 export const vitestMajor = Number((require('vitest/package.json') as { version: string }).version.split('.')[0])
 
