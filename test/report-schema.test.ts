@@ -17,7 +17,8 @@ const schemaPath = join(dirname(require.resolve('vitest-memory/package.json')), 
 const schema = JSON.parse(readFileSync(schemaPath, 'utf8')) as Record<string, unknown>
 
 // ajv is CommonJS: depending on the interop, the default import is the class or its module.
-const Ajv2020 = ((Ajv2020Module as unknown as { default?: typeof Ajv2020Module }).default ?? Ajv2020Module) as typeof Ajv2020Module
+type Ajv2020Class = typeof Ajv2020Module.default
+const Ajv2020: Ajv2020Class = (Ajv2020Module as unknown as { default?: Ajv2020Class }).default ?? (Ajv2020Module as unknown as Ajv2020Class)
 // Strict: a typo in a keyword or a keyword on the wrong type is an error, not a silent no-op.
 // strictRequired is off because the if/then rules name properties defined beside them.
 // Formats are annotations here (createdAt also carries a pattern).
@@ -107,12 +108,12 @@ describe.each(modes)('a real report (%s mode)', (mode) => {
     const file = report.files.find((f) => f.file === 'nested/leaky.test.ts')
     expect(file).toMatchObject({ verdict: 'pass', tests: 2 })
     expect(file!.retained).toBeGreaterThan(2_500_000)
-    expect(report.summary).toMatchObject({ tests: 6, measured: 4, failed: 1, warned: 0, files: 2, runBudgetsDeferred: false })
+    expect(report.summary).toMatchObject({ tests: 7, measured: 5, failed: 1, warned: 0, files: 2, runBudgetsDeferred: false })
   })
 
   test('clean tests pass', () => {
     const report = reportOf(mode)
-    for (const name of ['clean', 'clean after the leak', 'leaves an interval open']) {
+    for (const name of ['clean', 'clean after the leak', 'leaves an interval open', 'leaves a server listening']) {
       expect(findTest(report, name), name).toMatchObject({ state: 'passed', verdict: 'pass' })
       expect(findTest(report, name).violations, name).toBeUndefined()
     }
@@ -128,9 +129,13 @@ describe.each(modes)('a real report (%s mode)', (mode) => {
     expect(report.notes.join('\n')).toMatch(/Concurrent tests share one heap/)
   })
 
-  test('a timer the test leaves open is listed in handlesLeft', () => {
-    const t = findTest(reportOf(mode), 'leaves an interval open')
-    expect(t.handlesLeft?.Timeout).toBeGreaterThanOrEqual(1)
+  test('a handle the test leaves open is listed in handlesLeft', () => {
+    const report = reportOf(mode)
+    expect(findTest(report, 'leaves a server listening').handlesLeft?.TCPServerWrap).toBe(1)
+    // Timeouts are not asserted: a Vitest-internal timer is sometimes active at the harness's
+    // before-reading and not at its after-reading (or the other way round), so the interval's
+    // Timeout is absent in some runs, and other tests sometimes show a spurious { Timeout: 1 }.
+    for (const t of report.tests) if (t.handlesLeft) expect(Object.values(t.handlesLeft).every((n) => n >= 1), t.name).toBe(true)
   })
 
   test('file paths are relative, with / separators, and tests carry their line', () => {
@@ -138,7 +143,7 @@ describe.each(modes)('a real report (%s mode)', (mode) => {
     const paths = [...report.tests, ...report.files].map((e) => e.file)
     for (const path of paths) expect(path).not.toMatch(/^\/|\\|^[A-Za-z]:/)
     expect([...new Set(paths)].sort()).toEqual(['clean.test.ts', 'nested/leaky.test.ts'])
-    expect(findTest(report, 'clean').line).toBe(3)
+    expect(findTest(report, 'clean').line).toBe(4)
     for (const t of report.tests) expect(t.line, t.name).toBeGreaterThan(0)
   })
 

@@ -1,6 +1,6 @@
+/// <reference types="vitest/config" />
 import { fileURLToPath } from 'node:url'
 import type { Plugin } from 'vite'
-import type {} from 'vitest/config'
 import type { Vitest } from 'vitest/node'
 import { VIRTUAL_SETUP_ID } from '../constants.ts'
 import { MemoryReporter } from '../reporters/memory-reporter.ts'
