@@ -9,4 +9,4 @@ export default memory
 export { MemoryOptionsError, type BudgetInput, type MemoryOptions, type OverrideInput, type WorkerBudgetInput } from './node/options.ts'
 export { parseSize, formatBytes, type Size } from './shared/size.ts'
 export type * from './types.ts'
-export type { MemoryReport, ReportTest, ReportFile, ReportWorker } from './reporters/json.ts'
+export type { MemoryReport, ReportFile, ReportInterrupted, ReportTest, ReportWorker } from './reporters/json.ts'

@@ -44,6 +44,11 @@ export interface WorkerOptions {
   root: string
   /** The pool this project runs in (`forks`, `threads`, `vmForks`, `vmThreads`, or a custom one). */
   pool: string
+  /**
+   * A folder where each worker keeps a small file naming the test it is running, removed when
+   * the test ends: if the worker dies, the file left behind names the test it died in.
+   */
+  runningDir: string
 }
 
 export type Verdict = 'pass' | 'warn' | 'fail' | 'unchecked'
@@ -68,7 +73,8 @@ export interface WorkerInfo {
 }
 
 export interface BudgetViolation {
-  metric: 'retained' | 'peak' | 'rss'
+  /** `heapGrowth` for worker budgets; worker `rss` is the absolute peak, test and file `rss` the peak above start. */
+  metric: 'retained' | 'peak' | 'rss' | 'heapGrowth'
   limit: number
   actual: number
   message: string
@@ -99,11 +105,11 @@ export interface TestMemory {
   majorGcs: number
   /** Time the harness spent in its own GCs around this test, in ms. */
   harnessGcMs: number
-  /** Test time measured by the harness (hooks and fixtures included), in ms. */
+  /** Test time measured by the harness, in ms: hooks, fixtures and the harness's own GCs included. */
   durationMs: number
   /** Handles (timers, sockets, ...) open after the test that were not open before it, by type. */
   handlesLeft?: Record<string, number>
-  concurrent?: boolean
+  concurrent?: true
   budget: ResolvedBudget
   budgetMode: BudgetMode
   verdict: Verdict

@@ -55,6 +55,7 @@ export function memory(options: MemoryOptions = {}): Plugin {
         overrides: resolved.overrides,
         root: project.config.root,
         pool,
+        runningDir: reporter.runningDir,
       }
       project.provide(PROVIDE_KEY, workerOptions)
       if (!project.config.setupFiles.includes(VIRTUAL_SETUP_ID)) project.config.setupFiles.unshift(VIRTUAL_SETUP_ID)

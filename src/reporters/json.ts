@@ -1,6 +1,7 @@
 // The JSON report: what it contains (schema in docs/report-schema.json) and how it is written.
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs'
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
+import type { REPORT_SCHEMA_VERSION } from '../constants.ts'
 import type { BudgetMode, BudgetViolation, FileMemory, MeasureMode, ResolvedBudget, ResolvedWorkerBudget, TestMemory, Verdict } from '../types.ts'
 
 export interface ReportTest extends Omit<TestMemory, 'kind'> {
@@ -35,14 +36,22 @@ export interface ReportWorker {
   /** Live heap after the worker's last file minus before its first (exact readings). */
   heapGrowth: number
   rssPeak: number
-  /** `[ms since epoch, heap bytes after the test or file, 1 if exact else 0]`, in time order. */
+  /** `[ms since epoch, heap bytes after the test or file, 1 if read after a full GC else 0]`, in time order. */
   series: Array<[number, number, 0 | 1]>
   verdict: Verdict
   violations?: BudgetViolation[]
 }
 
+/** A test that started but never reported a result: its worker stopped while it ran. */
+export interface ReportInterrupted {
+  id: string
+  file: string
+  name: string
+  project: string
+}
+
 export interface MemoryReport {
-  schemaVersion: number
+  schemaVersion: typeof REPORT_SCHEMA_VERSION
   tool: { name: 'vitest-memory'; version: string }
   createdAt: string
   root: string
@@ -69,12 +78,19 @@ export interface MemoryReport {
   tests: ReportTest[]
   files: ReportFile[]
   workers: ReportWorker[]
+  /** Tests that were running when their worker stopped (crash, out of memory, process.exit). */
+  interrupted: ReportInterrupted[]
 }
 
 /** Write `data` to `file` atomically: a temporary file beside it, then a rename. */
 export function writeFileAtomic(file: string, data: string): void {
   mkdirSync(dirname(file), { recursive: true })
   const tmp = `${file}.${process.pid}.${Date.now()}.tmp`
-  writeFileSync(tmp, data)
-  renameSync(tmp, file)
+  try {
+    writeFileSync(tmp, data)
+    renameSync(tmp, file)
+  } catch (error) {
+    rmSync(tmp, { force: true })
+    throw error
+  }
 }

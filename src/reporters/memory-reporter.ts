@@ -1,13 +1,15 @@
 // Main-process side: gathers what workers measured, judges run-level budgets, writes the JSON
 // report and prints the terminal summary.
+import { readdirSync, readFileSync, rmSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { relative, resolve } from 'node:path'
-import type { Reporter, TestModule, Vitest } from 'vitest/node'
+import { tmpdir } from 'node:os'
+import { join, relative, resolve } from 'node:path'
+import type { Reporter, TestCase, TestModule, Vitest } from 'vitest/node'
 import { REPORT_SCHEMA_VERSION } from '../constants.ts'
 import type { ResolvedMemoryOptions } from '../node/options.ts'
-import { checkBudget, verdictFor, WORKER_LABELS } from '../shared/budget.ts'
+import { checkBudget, judge, WORKER_LABELS } from '../shared/budget.ts'
 import type { FileMemory, TestMemory } from '../types.ts'
-import { writeFileAtomic, type MemoryReport, type ReportFile, type ReportTest, type ReportWorker } from './json.ts'
+import { writeFileAtomic, type MemoryReport, type ReportFile, type ReportInterrupted, type ReportTest, type ReportWorker } from './json.ts'
 import { renderSummary } from './terminal.ts'
 
 const require = createRequire(import.meta.url)
@@ -30,8 +32,10 @@ export class MemoryReporter implements Reporter {
   // Keyed by project + module id. Kept across watch-mode re-runs, so the report stays whole.
   private modules = new Map<string, ModuleRecord>()
   private pools = new Set<string>()
-  /** The last report written, for tests and tooling. */
-  lastReport: MemoryReport | undefined
+  // Tests that started and have not reported a result: when a worker dies, these name what it was running.
+  private running = new Map<string, TestCase>()
+  /** Where workers note the test they are running (see `WorkerOptions.runningDir`). */
+  readonly runningDir = join(tmpdir(), `vitest-memory-${process.pid}-${Date.now()}`)
 
   constructor(private readonly options: ResolvedMemoryOptions) {}
 
@@ -68,11 +72,47 @@ export class MemoryReporter implements Reporter {
     this.modules.set(`${project}\0${module.moduleId}`, record)
   }
 
+  onTestRunStart(): void {
+    this.running.clear()
+  }
+
+  /** Tests whose worker died while they ran: the notes those workers left behind. */
+  private leftBehind(): ReportInterrupted[] {
+    const found: ReportInterrupted[] = []
+    let names: string[] = []
+    try {
+      names = readdirSync(this.runningDir)
+    } catch {
+      return found
+    }
+    for (const name of names) {
+      try {
+        const note = JSON.parse(readFileSync(join(this.runningDir, name), 'utf8')) as ReportInterrupted & { file: string }
+        found.push({ id: note.id, file: this.relative(note.file), name: note.name, project: note.project })
+      } catch {
+        // A note cut short by the crash itself: nothing to name.
+      }
+    }
+    rmSync(this.runningDir, { recursive: true, force: true })
+    return found
+  }
+
+  onTestCaseReady(test: TestCase): void {
+    this.running.set(test.id, test)
+  }
+
+  onTestCaseResult(test: TestCase): void {
+    this.running.delete(test.id)
+  }
+
   onTestRunEnd(testModules: ReadonlyArray<TestModule>): void {
     for (const module of testModules) this.collect(module)
-    if (this.modules.size === 0) return
-    const report = this.buildReport()
-    this.lastReport = report
+    const interrupted = new Map<string, ReportInterrupted>()
+    for (const t of this.running.values()) interrupted.set(t.id, { id: t.id, file: this.relative(t.module.moduleId), name: t.fullName, project: t.project.name })
+    for (const t of this.leftBehind()) interrupted.set(t.id, t)
+    this.running.clear()
+    if (this.modules.size === 0 && interrupted.size === 0) return
+    const report = this.buildReport([...interrupted.values()])
     let written: string | undefined
     if (this.options.outputFile !== false) {
       written = resolve(this.vitest.config.root, this.options.outputFile)
@@ -101,7 +141,7 @@ export class MemoryReporter implements Reporter {
     return Boolean(config.shard) && !config.mergeReports
   }
 
-  private buildReport(): MemoryReport {
+  private buildReport(interrupted: ReportInterrupted[]): MemoryReport {
     const tests: ReportTest[] = []
     const files: ReportFile[] = []
     for (const record of this.modules.values()) {
@@ -124,6 +164,7 @@ export class MemoryReporter implements Reporter {
       notes.push('Concurrent tests share one heap: their readings include their neighbours and are not judged.')
     }
     if (deferred) notes.push('Shard run: run-level budgets are judged when the shards are merged (--merge-reports).')
+    if (interrupted.length) notes.push('Some tests never finished: their worker stopped while they ran (crash, out of memory, or process.exit). See "interrupted".')
     const measured = tests.filter((t) => t.precision !== 'shared')
     return {
       schemaVersion: REPORT_SCHEMA_VERSION,
@@ -151,6 +192,7 @@ export class MemoryReporter implements Reporter {
       tests,
       files,
       workers,
+      interrupted,
     }
   }
 }
@@ -185,8 +227,8 @@ function buildWorkers(tests: ReportTest[], files: ReportFile[], options: Resolve
     w.heapGrowth = first && last ? last.heapAfter - first.heapBefore : 0
     if (!deferred) {
       const violations = checkBudget({ retained: w.heapGrowth, peak: 0, rss: w.rssPeak }, { retained: options.workerBudget.heapGrowth, rss: options.workerBudget.rss }, WORKER_LABELS)
-      w.verdict = verdictFor(violations, options.budgetMode)
-      if (violations.length) w.violations = violations
+        .map((v) => (v.metric === 'retained' ? { ...v, metric: 'heapGrowth' as const } : v))
+      judge(w, violations, options.budgetMode)
     }
     result.push(w)
   }

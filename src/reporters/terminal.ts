@@ -52,7 +52,7 @@ export function renderSummary(report: MemoryReport, options: SummaryOptions): st
   const where = options.reportPath ? ` · report ${options.reportPath}` : ''
   const measured = report.tests.filter((t) => t.precision !== 'shared')
   const heaviest = [...measured].sort((a, b) => b.retained - a.retained)[0]
-  if (!options.full && summary.failed === 0 && summary.warned === 0) {
+  if (!options.full && summary.failed === 0 && summary.warned === 0 && report.interrupted.length === 0) {
     const heavy = heaviest ? ` · most retained ${retainedText(heaviest)} (${heaviest.file} > ${heaviest.name})` : ''
     return `\n${tag} ${summary.tests} tests in ${summary.files} files measured (${report.mode} mode), all within budget${heavy}${where}\n`
   }
@@ -70,6 +70,11 @@ export function renderSummary(report: MemoryReport, options: SummaryOptions): st
       out.push(`  ${f.verdict === 'fail' ? c.red('FAIL') : c.yellow('WARN')} ${f.label}`)
       for (const v of f.violations) out.push(`       ${v.message}`)
     }
+  }
+
+  if (report.interrupted.length) {
+    out.push('', c.bold(c.red('Worker stopped while these tests ran')))
+    for (const t of report.interrupted) out.push(`  ${c.red('STOPPED')} ${testLabel(t)}`)
   }
 
   if (options.top > 0 && measured.length) {

@@ -1,6 +1,6 @@
 // Budget resolution and evaluation, shared by workers (per test / per file) and the reporter.
 import picomatch from 'picomatch'
-import type { BudgetMode, BudgetViolation, ResolvedBudget, WorkerOptions } from '../types.ts'
+import type { BudgetMode, BudgetViolation, ResolvedBudget, Verdict, WorkerOptions } from '../types.ts'
 import { formatBytes } from './size.ts'
 
 export interface EffectiveBudget {
@@ -21,7 +21,7 @@ export function budgetForFile(relativeFile: string, options: Pick<WorkerOptions,
   return result
 }
 
-export type Labels = Record<BudgetViolation['metric'], string>
+export type Labels = Record<keyof Measured, string>
 
 /** How each metric reads in a message; `{v}` is the measured value. */
 export const TEST_LABELS: Labels = {
@@ -68,8 +68,14 @@ export function overBudgetMessage(what: string, actual: number, limit: number): 
 }
 
 /** The verdict for a list of violations under a mode. */
-export function verdictFor(violations: BudgetViolation[], mode: BudgetMode): 'pass' | 'warn' | 'fail' | 'unchecked' {
+export function verdictFor(violations: BudgetViolation[], mode: BudgetMode): Verdict {
   if (mode === 'off') return 'unchecked'
   if (violations.length === 0) return 'pass'
   return mode
+}
+
+/** Set `verdict`, and `violations` when there are any and budgets are not off. */
+export function judge(target: { verdict: Verdict; violations?: BudgetViolation[] }, violations: BudgetViolation[], mode: BudgetMode): void {
+  target.verdict = verdictFor(violations, mode)
+  if (violations.length > 0 && mode !== 'off') target.violations = violations
 }

@@ -1,9 +1,10 @@
 // Installed in every test file by the plugin's virtual setup module. Registers the hooks that
 // measure each test and the file, and writes the results into `task.meta.memory`.
-import { relative } from 'node:path'
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { join, relative } from 'node:path'
 import { threadId } from 'node:worker_threads'
 import { afterAll, beforeAll, beforeEach, inject } from 'vitest'
-import { budgetForFile, checkBudget, FILE_LABELS, verdictFor, type EffectiveBudget } from '../shared/budget.ts'
+import { budgetForFile, checkBudget, FILE_LABELS, judge, type EffectiveBudget } from '../shared/budget.ts'
 import { MemoryBudgetError } from '../shared/errors.ts'
 import { formatDelta } from '../shared/size.ts'
 import {
@@ -13,7 +14,22 @@ import { heapUsed } from './gc.ts'
 import { GcWatch, handlesLeft, read, Sampler, type Reading } from './sampler.ts'
 import { runtimeSlot } from './slot.ts'
 
-type Task = { id: string; name: string; concurrent?: boolean; meta: Record<string, unknown>; result?: { state?: string }; file: { filepath: string; meta: Record<string, unknown> } }
+type Task = {
+  id: string
+  name: string
+  concurrent?: boolean
+  meta: Record<string, unknown>
+  result?: { state?: string }
+  suite?: { name: string; suite?: unknown; type?: string }
+  file: { filepath: string; meta: Record<string, unknown>; projectName?: string }
+}
+
+/** Suite and test names joined with " > ", as Vitest's reporters show them. */
+function fullName(task: Task): string {
+  const names = [task.name]
+  for (let s = task.suite as { name: string; suite?: unknown } | undefined; s && (s as { type?: string }).type !== 'file' && s.name; s = s.suite as typeof s) names.unshift(s.name)
+  return names.join(' > ')
+}
 
 // One sampler per worker: with `isolate: false` it carries its GC anchor from file to file.
 const SAMPLER_KEY = Symbol.for('vitest-memory.sampler')
@@ -61,6 +77,9 @@ export function install(): void {
   slot.fileBudget = undefined
   slot.current = undefined
   const watch = new GcWatch()
+  // Sync writes on purpose: a worker killed mid-test never runs another line of ours.
+  const runningFile = join(options.runningDir, `${worker.id.replace('/', '-')}.json`)
+  mkdirSync(options.runningDir, { recursive: true })
 
   let file: Task['file'] | undefined
   let effective: EffectiveBudget | undefined
@@ -100,11 +119,13 @@ export function install(): void {
     if (!concurrent) {
       watch.stop()
       slot.current = { id: t.id }
+      writeFileSync(runningFile, JSON.stringify({ id: t.id, file: t.file.filepath, name: fullName(t), project: t.file.projectName ?? '', pid: worker.pid, startedAt: Date.now() }))
       watch.start()
     }
 
     onTestFinished(async ({ task: finished }) => {
       const seen = concurrent ? { gcs: 0, majorGcs: 0, peakBeforeGc: 0 } : watch.stop()
+      if (!concurrent) rmSync(runningFile, { force: true })
       const own = !concurrent && slot.current?.id === t.id ? slot.current : undefined
       if (!concurrent) slot.current = undefined
       const budget: ResolvedBudget = { ...eff.budget, ...slot.fileBudget, ...own?.budget }
@@ -153,8 +174,7 @@ export function install(): void {
 
       if (!concurrent) {
         const violations = checkBudget({ retained: memory.retained, peak: peakHeap - memory.heapBefore, rss: memory.rssPeak - memory.rssBefore }, budget)
-        memory.verdict = verdictFor(violations, eff.budgetMode)
-        if (violations.length) memory.violations = violations
+        judge(memory, violations, eff.budgetMode)
       }
       finished.meta.memory = memory
       // A test that already failed keeps its own error as the reason; the report still shows the verdict.
@@ -195,8 +215,7 @@ export function install(): void {
       at: Date.now(),
     }
     const violations = checkBudget({ retained: memory.retained, peak: memory.peakHeap - memory.heapBefore, rss: memory.rssPeak - memory.rssBefore }, budget, FILE_LABELS)
-    memory.verdict = verdictFor(violations, eff.budgetMode)
-    if (violations.length) memory.violations = violations
+    judge(memory, violations, eff.budgetMode)
     file.meta.memory = memory
     if (memory.verdict === 'fail') {
       const growth = `heap ${formatDelta(memory.retained)} after GC, peak ${formatDelta(memory.peakHeap - memory.heapBefore)}, external ${formatDelta(memory.externalAfter - memory.externalBefore)}, RSS peak ${formatDelta(memory.rssPeak - memory.rssBefore)}`
