@@ -20,7 +20,8 @@ test('npm pack ships the built entry points and their imports, and nothing from 
   // Every relative import of every shipped module is shipped too (seeds/002's BUG-001).
   for (const file of files.filter((f) => f.endsWith('.js'))) {
     const source = execFileSync('cat', [`${packageDir}/${file}`], { encoding: 'utf8' })
-    for (const [, spec] of source.matchAll(/from ['"](\.[^'"]+)['"]/g)) {
+    for (const [, fromSpec, bareSpec] of source.matchAll(/^(?:import|export)\b[^'"]*?\bfrom\s*['"](\.[^'"]+)['"]|^import\s*['"](\.[^'"]+)['"]/gm)) {
+      const spec = fromSpec ?? bareSpec
       const target = new URL(spec!, `file:///${file}`).pathname.slice(1)
       expect(files, `${file} imports ${spec}`).toContain(target)
     }
