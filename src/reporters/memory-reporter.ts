@@ -86,6 +86,7 @@ export class MemoryReporter implements Reporter {
       return found
     }
     for (const name of names) {
+      if (!name.endsWith('.json')) continue
       try {
         const note = JSON.parse(readFileSync(join(this.runningDir, name), 'utf8')) as ReportInterrupted & { file: string }
         found.push({ id: note.id, file: this.relative(note.file), name: note.name, project: note.project })

@@ -80,6 +80,8 @@ export function install(): void {
   // Sync writes on purpose: a worker killed mid-test never runs another line of ours.
   const runningFile = join(options.runningDir, `${worker.id.replace('/', '-')}.json`)
   mkdirSync(options.runningDir, { recursive: true })
+  // Lets the main process find every worker process (for its RSS watchdog) before any test runs.
+  writeFileSync(join(options.runningDir, `worker-${worker.id.replace('/', '-')}.pid`), JSON.stringify({ pid: worker.pid, threadId: worker.threadId, pool: worker.pool }))
 
   let file: Task['file'] | undefined
   let effective: EffectiveBudget | undefined
