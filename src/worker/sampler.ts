@@ -7,6 +7,7 @@ import {
 import type { MeasureMode, Precision } from '../types.ts'
 import { dataBytes, getGc, heapUsed } from './gc.ts'
 import { resourceCounters } from './slot.ts'
+import { liveTimers, trackTimers } from './timers.ts'
 
 const gc = getGc()
 
@@ -19,9 +20,13 @@ export interface Reading {
   handles: Map<string, number>
 }
 
+const timers = trackTimers()
+
 export function countHandles(): Map<string, number> {
   const counts = new Map<string, number>()
-  for (const type of process.getActiveResourcesInfo()) counts.set(type, (counts.get(type) ?? 0) + 1)
+  // Timers come from the tracked test-code timers, not from Vitest's own (see timers.ts).
+  for (const type of process.getActiveResourcesInfo()) if (type !== 'Timeout') counts.set(type, (counts.get(type) ?? 0) + 1)
+  counts.set('Timeout', liveTimers(timers))
   for (const [type, count] of resourceCounters()) counts.set(type, count())
   return counts
 }
