@@ -1,0 +1,18 @@
+import memory from 'vitest-memory'
+import { defineConfig } from 'vitest/config'
+
+export default defineConfig({
+  plugins: [
+    memory({
+      // 150 tests that each leave an engine and its schema in native memory grow the worker's
+      // RSS by ~35 MB; the same tests on the per-worker fixture stay within a few MB (the
+      // first test loads drizzle and builds the engine).
+      fileBudget: { rss: '16 MB' },
+    }),
+  ],
+  test: {
+    // Counts the better-sqlite3 engines each test leaves open in every file, including files
+    // that never import vitest-memory/db (the report's handlesLeft["better-sqlite3 Database"]).
+    setupFiles: ['vitest-memory/db'],
+  },
+})
