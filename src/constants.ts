@@ -22,6 +22,17 @@ export const SLACK_FRACTION = 0.1
 export const MIN_SLACK = 32_000
 export const SLACK_WITHOUT_BUDGET = 256_000
 
+/**
+ * Watchdog: default hard RSS limit per worker, as a share of the machine's memory (or of the
+ * container's limit). One worker using half the machine is a runaway in any test suite, and
+ * stopping it at half leaves the rest of the machine (and the other workers) room to live.
+ */
+export const DEFAULT_WATCHDOG_RSS = 0.5
+/** Watchdog: sampling interval in ms. Reading one process's RSS costs microseconds on Linux. */
+export const DEFAULT_WATCHDOG_INTERVAL = 100
+/** Watchdog: smallest limit accepted; an idle Vitest worker already uses most of it. */
+export const MIN_WATCHDOG_RSS = 100_000_000
+
 /** The virtual module id workers import as a setup file. No `\0`: Vitest's runner must resolve it. */
 export const VIRTUAL_SETUP_ID = 'virtual:vitest-memory/setup'
 

@@ -1,7 +1,8 @@
 import {
-  DEFAULT_BUDGET_MODE, DEFAULT_MODE, DEFAULT_OUTPUT_FILE, DEFAULT_TERMINAL, DEFAULT_TOP,
+  DEFAULT_BUDGET_MODE, DEFAULT_MODE, DEFAULT_WATCHDOG_INTERVAL, DEFAULT_WATCHDOG_RSS, MIN_WATCHDOG_RSS, DEFAULT_OUTPUT_FILE, DEFAULT_TERMINAL, DEFAULT_TOP,
 } from '../constants.ts'
 import { parseSize, type Size } from '../shared/size.ts'
+import { machineMemory, type ResolvedWatchdog } from './watchdog.ts'
 import type {
   BudgetMode, MeasureMode, ResolvedBudget, ResolvedOverride, ResolvedWorkerBudget,
 } from '../types.ts'
@@ -32,6 +33,19 @@ export interface OverrideInput {
   budgetMode?: BudgetMode
 }
 
+/** The RSS watchdog (see `MemoryOptions.watchdog`). */
+export interface WatchdogInput {
+  /**
+   * Hard limit for one worker process's RSS: a size (`'4 GB'`), or a share of the machine's memory
+   * (`'50%'`; in a container with a memory limit, of that limit). In thread pools every thread lives
+   * in the Vitest process, so the limit applies to that whole process.
+   * @default '50%'
+   */
+  rss?: Size
+  /** How often every worker is sampled, in ms (10 to 60000). @default 100 */
+  interval?: number
+}
+
 export interface MemoryOptions {
   /**
    * `auto`: minor GC around each test, full GC only where a reading comes near its budget
@@ -58,6 +72,13 @@ export interface MemoryOptions {
   top?: number
   /** Terminal summary: `auto` (one line when all is well), `full`, or `off`. @default 'auto' */
   terminal?: 'auto' | 'full' | 'off'
+  /**
+   * Hard RSS limit per worker, checked from the main process about every 100 ms: a worker over it
+   * is stopped before the machine runs out of memory, and the report names the test it was running.
+   * `true` for the defaults, `false` to turn it off. See README, "Watchdog".
+   * @default { rss: '50%', interval: 100 } (half the machine's memory, or of the container's limit)
+   */
+  watchdog?: boolean | WatchdogInput
 }
 
 export interface ResolvedMemoryOptions {
@@ -70,6 +91,8 @@ export interface ResolvedMemoryOptions {
   outputFile: string | false
   top: number
   terminal: 'auto' | 'full' | 'off'
+  /** `false` when turned off. */
+  watchdog: ResolvedWatchdog | false
 }
 
 /** Invalid plugin options. The message lists every problem with its fix. */
@@ -77,7 +100,7 @@ export class MemoryOptionsError extends Error {
   override name = 'MemoryOptionsError'
 }
 
-const TOP_KEYS = ['mode', 'budget', 'fileBudget', 'workerBudget', 'budgetMode', 'overrides', 'outputFile', 'top', 'terminal'] as const
+const TOP_KEYS = ['mode', 'budget', 'fileBudget', 'workerBudget', 'budgetMode', 'overrides', 'outputFile', 'top', 'terminal', 'watchdog'] as const
 const BUDGET_KEYS = ['retained', 'peak', 'rss'] as const
 const WORKER_BUDGET_KEYS = ['heapGrowth', 'rss'] as const
 const OVERRIDE_KEYS = ['files', 'budget', 'fileBudget', 'budgetMode'] as const
@@ -155,11 +178,42 @@ function resolveBudget(value: unknown, name: string, problems: Problems): Resolv
   return budget
 }
 
+const WATCHDOG_KEYS = ['rss', 'interval'] as const
+
+function resolveWatchdog(value: unknown, problems: Problems, memory: number): ResolvedWatchdog | false {
+  if (value === false) return false
+  if (value !== undefined && value !== true && !isPlainObject(value)) {
+    problems.add(`watchdog must be true, false or an object like { rss: '4 GB' }, got ${JSON.stringify(value)}`)
+    return false
+  }
+  const raw = isPlainObject(value) ? value : {}
+  checkKeys(raw, WATCHDOG_KEYS, 'watchdog.', problems)
+  let rss: number | undefined
+  const share = typeof raw.rss === 'string' ? /^\s*(\d+(?:\.\d+)?)\s*%\s*$/.exec(raw.rss) : null
+  if (raw.rss === undefined) rss = Math.round(memory * DEFAULT_WATCHDOG_RSS)
+  else if (share) {
+    const percent = Number(share[1])
+    if (percent > 0 && percent <= 100) rss = Math.round((memory * percent) / 100)
+    else problems.add(`watchdog.rss: ${JSON.stringify(raw.rss)} must be a share of the machine's memory between 0% and 100%, e.g. '50%'`)
+  } else {
+    rss = problems.try(() => parseSize(raw.rss, 'watchdog.rss'))
+  }
+  if (rss !== undefined && rss < MIN_WATCHDOG_RSS) {
+    problems.add(`watchdog.rss: ${JSON.stringify(raw.rss ?? `${DEFAULT_WATCHDOG_RSS * 100}%`)} is ${rss} bytes, below what an idle Vitest worker already uses: every worker would be stopped at once. Use at least 100 MB, or watchdog: false to turn the watchdog off.`)
+  }
+  let interval = DEFAULT_WATCHDOG_INTERVAL
+  if (raw.interval !== undefined) {
+    if (typeof raw.interval === 'number' && Number.isFinite(raw.interval) && raw.interval >= 10 && raw.interval <= 60_000) interval = Math.round(raw.interval)
+    else problems.add(`watchdog.interval must be a number of milliseconds between 10 and 60000, got ${JSON.stringify(raw.interval)}`)
+  }
+  return { rss: rss ?? 0, interval }
+}
+
 /**
  * Validate and fill in defaults. Throws one `MemoryOptionsError` listing every problem.
  * `VITEST_MEMORY_MODE=exact|auto` in the environment overrides `mode` (handy for one CI job).
  */
-export function resolveOptions(input: unknown = {}, env: Record<string, string | undefined> = process.env): ResolvedMemoryOptions {
+export function resolveOptions(input: unknown = {}, env: Record<string, string | undefined> = process.env, memory: number = machineMemory()): ResolvedMemoryOptions {
   const problems = new Problems()
   if (!isPlainObject(input)) {
     throw new MemoryOptionsError(`vitest-memory: options must be an object, got ${JSON.stringify(input)}. Example: memory({ budget: { retained: '1 MB' } })`)
@@ -219,6 +273,7 @@ export function resolveOptions(input: unknown = {}, env: Record<string, string |
     outputFile,
     top,
     terminal: oneOf(input.terminal, ['auto', 'full', 'off'] as const, 'terminal', DEFAULT_TERMINAL, problems),
+    watchdog: resolveWatchdog(input.watchdog, problems, memory),
   }
   if (problems.list.length > 0) {
     const s = problems.list.length === 1 ? '' : 's'

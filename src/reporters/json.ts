@@ -2,6 +2,7 @@
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type { REPORT_SCHEMA_VERSION } from '../constants.ts'
+import type { ReportStop } from '../node/watchdog.ts'
 import type { BudgetMode, BudgetViolation, FileMemory, MeasureMode, ResolvedBudget, ResolvedWorkerBudget, TestMemory, Verdict } from '../types.ts'
 
 export interface ReportTest extends Omit<TestMemory, 'kind'> {
@@ -48,6 +49,8 @@ export interface ReportInterrupted {
   file: string
   name: string
   project: string
+  /** Present when the RSS watchdog stopped the worker: the limit, the reading, and the RSS curve up to the stop. */
+  stopped?: ReportStop
 }
 
 export interface MemoryReport {

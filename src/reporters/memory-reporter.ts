@@ -7,6 +7,7 @@ import { join, relative, resolve } from 'node:path'
 import type { Reporter, TestCase, TestModule, Vitest } from 'vitest/node'
 import { REPORT_SCHEMA_VERSION } from '../constants.ts'
 import type { ResolvedMemoryOptions } from '../node/options.ts'
+import { applyStops, readStops, Watchdog } from '../node/watchdog.ts'
 import { checkBudget, judge, WORKER_LABELS } from '../shared/budget.ts'
 import type { FileMemory, TestMemory } from '../types.ts'
 import { writeFileAtomic, type MemoryReport, type ReportFile, type ReportInterrupted, type ReportTest, type ReportWorker } from './json.ts'
@@ -36,6 +37,8 @@ export class MemoryReporter implements Reporter {
   private running = new Map<string, TestCase>()
   /** Where workers note the test they are running (see `WorkerOptions.runningDir`). */
   readonly runningDir = join(tmpdir(), `vitest-memory-${process.pid}-${Date.now()}`)
+  /** Stops runaway workers (see src/node/watchdog.ts); created in onInit unless `watchdog: false`. */
+  private watchdog: Watchdog | undefined
 
   constructor(private readonly options: ResolvedMemoryOptions) {}
 
@@ -45,6 +48,10 @@ export class MemoryReporter implements Reporter {
 
   onInit(vitest: Vitest): void {
     this.vitest = vitest
+    if (this.options.watchdog && !this.watchdog) {
+      const watchdog = (this.watchdog = new Watchdog(this.runningDir, this.options.watchdog, { log: (m) => vitest.logger.error(m) }))
+      vitest.onClose(() => watchdog.close())
+    }
   }
 
   private relative(path: string): string {
@@ -74,6 +81,7 @@ export class MemoryReporter implements Reporter {
 
   onTestRunStart(): void {
     this.running.clear()
+    this.watchdog?.start()
   }
 
   /** Tests whose worker died while they ran: the notes those workers left behind. */
@@ -86,7 +94,7 @@ export class MemoryReporter implements Reporter {
       return found
     }
     for (const name of names) {
-      if (!name.endsWith('.json')) continue
+      if (!name.endsWith('.json') || name.startsWith('stopped-')) continue
       try {
         const note = JSON.parse(readFileSync(join(this.runningDir, name), 'utf8')) as ReportInterrupted & { file: string }
         found.push({ id: note.id, file: this.relative(note.file), name: note.name, project: note.project })
@@ -107,13 +115,18 @@ export class MemoryReporter implements Reporter {
   }
 
   onTestRunEnd(testModules: ReadonlyArray<TestModule>): void {
+    this.watchdog?.stop()
+    const stops = readStops(this.runningDir)
     for (const module of testModules) this.collect(module)
     const interrupted = new Map<string, ReportInterrupted>()
     for (const t of this.running.values()) interrupted.set(t.id, { id: t.id, file: this.relative(t.module.moduleId), name: t.fullName, project: t.project.name })
     for (const t of this.leftBehind()) interrupted.set(t.id, t)
+    const watchdog = applyStops(stops, interrupted, (path) => this.relative(path))
     this.running.clear()
-    if (this.modules.size === 0 && interrupted.size === 0) return
+    if (watchdog.message) process.exitCode = 1
+    if (this.modules.size === 0 && interrupted.size === 0 && !watchdog.message) return
     const report = this.buildReport([...interrupted.values()])
+    report.notes.push(...watchdog.notes)
     let written: string | undefined
     if (this.options.outputFile !== false) {
       written = resolve(this.vitest.config.root, this.options.outputFile)
@@ -135,6 +148,8 @@ export class MemoryReporter implements Reporter {
       })
       this.vitest.logger.log(text)
     }
+    // Last, so it is the line people see: the run failed because a worker was stopped.
+    if (watchdog.message) this.vitest.logger.error(`${watchdog.message}\n`)
   }
 
   private isShardRun(): boolean {

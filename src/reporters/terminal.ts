@@ -74,7 +74,14 @@ export function renderSummary(report: MemoryReport, options: SummaryOptions): st
 
   if (report.interrupted.length) {
     out.push('', c.bold(c.red('Worker stopped while these tests ran')))
-    for (const t of report.interrupted) out.push(`  ${c.red('STOPPED')} ${testLabel(t)}`)
+    for (const t of report.interrupted) {
+      out.push(`  ${c.red('STOPPED')} ${testLabel(t)}`)
+      const s = t.stopped
+      if (s) {
+        const shared = s.threads && s.threads > 1 ? c.dim(` · process RSS, shared by the ${s.threads} threads stopped`) : ''
+        out.push(`       stopped by the watchdog at ${formatBytes(s.rss)} RSS (limit ${formatBytes(s.limit)}) ${sparkline(s.rssCurve.map((p) => p[1]), 24)}${shared}`)
+      }
+    }
   }
 
   if (options.top > 0 && measured.length) {

@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest'
+import { totalmem } from 'node:os'
 import { MemoryOptionsError, resolveOptions } from '../../src/node/options.ts'
 
 describe('resolveOptions', () => {
@@ -13,6 +14,7 @@ describe('resolveOptions', () => {
       outputFile: '.vitest-memory/report.json',
       top: 5,
       terminal: 'auto',
+      watchdog: { rss: expect.any(Number), interval: 100 },
     })
   })
 
@@ -57,6 +59,14 @@ describe('resolveOptions', () => {
     [{ terminal: 'on' }, `terminal must be one of 'auto', 'full', 'off'`],
     [{ budget: '1 MB' }, `budget must be an object like { retained: '1 MB' }`],
     [{ workerBudget: { growth: '2 GB' } }, 'workerBudget.growth is not an option'],
+    [{ watchdog: 'on' }, `watchdog must be true, false or an object like { rss: '4 GB' }, got "on"`],
+    [{ watchdog: { rs: '1 GB' } }, 'watchdog.rs is not an option: did you mean watchdog.rss?'],
+    [{ watchdog: { rss: '4 GX' } }, 'watchdog.rss: "4 GX" is not a size'],
+    [{ watchdog: { rss: '5 MB' } }, 'watchdog.rss: "5 MB" is 5000000 bytes, below what an idle Vitest worker already uses: every worker would be stopped at once. Use at least 100 MB, or watchdog: false'],
+    [{ watchdog: { rss: '150%' } }, `watchdog.rss: "150%" must be a share of the machine's memory between 0% and 100%, e.g. '50%'`],
+    [{ watchdog: { rss: '0%' } }, `watchdog.rss: "0%" must be a share of the machine's memory`],
+    [{ watchdog: { interval: 5 } }, 'watchdog.interval must be a number of milliseconds between 10 and 60000, got 5'],
+    [{ watchdog: { interval: '100ms' } }, 'watchdog.interval must be a number of milliseconds between 10 and 60000, got "100ms"'],
   ])('%j is rejected: %s', (options, message) => {
     expect(() => resolveOptions(options, {})).toThrow(message)
   })
@@ -73,5 +83,24 @@ describe('resolveOptions', () => {
 
   test('outputFile false writes no report', () => {
     expect(resolveOptions({ outputFile: false }, {}).outputFile).toBe(false)
+  })
+
+  test('watchdog: on by default at half the memory, every 100 ms; sizes, shares and false', () => {
+    const memory = 16e9
+    expect(resolveOptions({}, {}, memory).watchdog).toEqual({ rss: 8e9, interval: 100 })
+    expect(resolveOptions({ watchdog: true }, {}, memory).watchdog).toEqual({ rss: 8e9, interval: 100 })
+    expect(resolveOptions({ watchdog: {} }, {}, memory).watchdog).toEqual({ rss: 8e9, interval: 100 })
+    expect(resolveOptions({ watchdog: false }, {}, memory).watchdog).toBe(false)
+    expect(resolveOptions({ watchdog: { rss: '4 GB', interval: 250 } }, {}, memory).watchdog).toEqual({ rss: 4e9, interval: 250 })
+    expect(resolveOptions({ watchdog: { rss: '25%' } }, {}, memory).watchdog).toEqual({ rss: 4e9, interval: 100 })
+    expect(resolveOptions({ watchdog: { rss: 2 * 1024 ** 3 } }, {}, memory).watchdog).toEqual({ rss: 2 * 1024 ** 3, interval: 100 })
+    // The default on a small machine can itself be too low to be useful: said, not silently used.
+    expect(() => resolveOptions({}, {}, 150e6)).toThrow('watchdog.rss: "50%" is 75000000 bytes, below what an idle Vitest worker already uses')
+  })
+
+  test('the default limit comes from the memory of this machine (or its container limit)', () => {
+    const { rss } = resolveOptions({}, {}).watchdog as { rss: number }
+    expect(rss).toBeGreaterThan(0)
+    expect(rss).toBeLessThanOrEqual(Math.round(totalmem() / 2))
   })
 })
