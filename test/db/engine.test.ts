@@ -191,6 +191,15 @@ describe('misuse fails loudly and the engine recovers', () => {
     expect((await engine.leaveTest())?.message).toMatch(/modified outside any test \(after test "last of its file" and its file ended\).*rebuilt/s)
   })
 
+  test('a test that closes the connection is told, and so is every later test of the worker', async () => {
+    const engine = await open()
+    await engine.enterTest(ref('closes'), undefined)
+    engine.client.close()
+    expect((await engine.leaveTest())?.message).toMatch(/test "closes" closed the fixtures' connection .*do not close it/s)
+    await expect(engine.enterTest(ref('later'), undefined)).rejects.toThrow(/test "later" cannot use the database: test "closes" closed the fixtures' connection/)
+    engine.close()
+  })
+
   test('a failing seed fails the test with its error and leaves no transaction behind', async () => {
     const engine = await open()
     const seed = { key: {}, run: () => { throw new Error('bad seed') } }
