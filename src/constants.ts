@@ -22,6 +22,19 @@ export const SLACK_FRACTION = 0.1
 export const MIN_SLACK = 32_000
 export const SLACK_WITHOUT_BUDGET = 256_000
 
+/** Repetition: counted runs, warm-up runs, and the growth per run below which a run is not growing. */
+export const DEFAULT_REPEAT_RUNS = 10
+export const DEFAULT_REPEAT_WARMUP = 2
+export const DEFAULT_REPEAT_SENSITIVITY = 1_800
+/**
+ * Unmeasured runs before the first repeated test of a worker: its first ~20 runs also warm up
+ * Vitest's and the harness's own code (compiled code, feedback, caches), a few kB per run that is
+ * nobody's leak (measured: ~4.5 kB per run, falling to ~0.5 kB after ~23 runs, Node 20).
+ */
+export const FIRST_TEST_EXTRA_WARMUP = 25
+/** Vitest's runner sends task updates at most this often (its throttle), plus a margin. */
+export const VITEST_UPDATE_INTERVAL_MS = 120
+
 /**
  * Watchdog: default hard RSS limit per worker, as a share of the machine's memory (or of the
  * container's limit). One worker using half the machine is a runaway in any test suite, and

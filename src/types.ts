@@ -49,6 +49,60 @@ export interface WorkerOptions {
    * the test ends: if the worker dies, the file left behind names the test it died in.
    */
   runningDir: string
+  repeat: ResolvedRepeat
+  /**
+   * Auto mode: also escalate a test's reading to a full GC when its cheap reading exceeds this many
+   * bytes. Set to the baseline's absolute retained tolerance when a baseline is compared, so any
+   * reading that could count as a regression is exact or a lower bound, never a cheap estimate.
+   */
+  escalateAbove?: number
+}
+
+/** Which tests run several times to tell leaks from one-time growth, and how. */
+export interface ResolvedRepeat {
+  /** Repeat every test (`VITEST_MEMORY_REPEAT=all`). */
+  all: boolean
+  /** Globs of test files whose tests are repeated. */
+  files: string[]
+  /** Ids of tests to repeat (`VITEST_MEMORY_REPEAT=flagged`: the tests flagged in the last report). */
+  ids: string[]
+  /** Counted runs, after the warm-up runs. */
+  runs: number
+  warmup: number
+  /** Growth per run, in bytes, below which a run does not count as growing. */
+  sensitivity: number
+  /** Keep the `.heapsnapshot` files of leaking tests (else they are summarized and removed). */
+  snapshots: boolean
+  /** Absolute folder for kept snapshots. */
+  snapshotDir: string
+}
+
+export type RepeatVerdict = 'leak' | 'one-time' | 'clean'
+/** Which memory grew: the V8 heap, external memory (Buffers, addons that report it), or RSS (native memory). */
+export type LeakSignal = 'heap' | 'external' | 'rss'
+
+/** One kind of object that grew between two heap snapshots. */
+export interface GrowthEntry {
+  /** Constructor name for objects, `(string)`, `(array)`, `(closure)`, `(code)`... for the rest. */
+  kind: string
+  count: number
+  bytes: number
+}
+
+/** The outcome of running one test several times. */
+export interface RepeatResult {
+  /** Growth per run after a full GC, warm-up runs first: heap, external (+ arrayBuffers) and RSS. */
+  runs: Array<{ heap: number; external: number; rss: number }>
+  warmup: number
+  verdict: RepeatVerdict
+  /** The memory that grew on every counted run, when `verdict` is `leak`. */
+  signal?: LeakSignal
+  /** Median growth per counted run of `signal` (heap when there is no leak). */
+  perRun: number
+  /** Object kinds that grew across the last run, from heap snapshots (leaking tests only). */
+  grew?: GrowthEntry[]
+  /** Paths of the kept snapshot files, relative to the root (when `repeat.snapshots` is on). */
+  snapshots?: { before: string; after: string }
 }
 
 export type Verdict = 'pass' | 'warn' | 'fail' | 'unchecked'
@@ -74,7 +128,7 @@ export interface WorkerInfo {
 
 export interface BudgetViolation {
   /** `heapGrowth` for worker budgets; worker `rss` is the absolute peak, test and file `rss` the peak above start. */
-  metric: 'retained' | 'peak' | 'rss' | 'heapGrowth'
+  metric: 'retained' | 'peak' | 'rss' | 'heapGrowth' | 'leak'
   limit: number
   actual: number
   message: string
@@ -110,6 +164,8 @@ export interface TestMemory {
   /** Handles (timers, sockets, ...) open after the test that were not open before it, by type. */
   handlesLeft?: Record<string, number>
   concurrent?: true
+  /** Present when the test ran several times (repetition): the per-run readings and the verdict. */
+  repeat?: RepeatResult
   budget: ResolvedBudget
   budgetMode: BudgetMode
   verdict: Verdict
@@ -148,6 +204,11 @@ export const PROVIDE_KEY = 'vitest-memory:options'
 declare module 'vitest' {
   interface TaskMeta {
     memory?: TestMemory | FileMemory
+    /**
+     * Run this test several times to tell a leak from one-time growth:
+     * `test('x', { meta: { memoryRepeat: true } }, fn)` or `{ memoryRepeat: { runs: 10, warmup: 2 } }`.
+     */
+    memoryRepeat?: boolean | { runs?: number; warmup?: number }
   }
   interface ProvidedContext {
     'vitest-memory:options': WorkerOptions

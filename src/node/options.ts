@@ -1,10 +1,11 @@
 import {
-  DEFAULT_BUDGET_MODE, DEFAULT_MODE, DEFAULT_WATCHDOG_INTERVAL, DEFAULT_WATCHDOG_RSS, MIN_WATCHDOG_RSS, DEFAULT_OUTPUT_FILE, DEFAULT_TERMINAL, DEFAULT_TOP,
+  DEFAULT_BUDGET_MODE, DEFAULT_MODE, DEFAULT_WATCHDOG_INTERVAL, DEFAULT_WATCHDOG_RSS, MIN_WATCHDOG_RSS, DEFAULT_OUTPUT_FILE, DEFAULT_REPEAT_RUNS, DEFAULT_REPEAT_SENSITIVITY, DEFAULT_REPEAT_WARMUP, DEFAULT_TERMINAL, DEFAULT_TOP,
 } from '../constants.ts'
 import { parseSize, type Size } from '../shared/size.ts'
 import { machineMemory, type ResolvedWatchdog } from './watchdog.ts'
+import { REPORT_OPTION_KEYS, resolveReportOptions, type ReportOptionsInput, type ResolvedReportOptions } from './report-options.ts'
 import type {
-  BudgetMode, MeasureMode, ResolvedBudget, ResolvedOverride, ResolvedWorkerBudget,
+  BudgetMode, MeasureMode, ResolvedBudget, ResolvedOverride, ResolvedRepeat, ResolvedWorkerBudget,
 } from '../types.ts'
 
 /** Per-test or per-file limits. Sizes are bytes or strings like `"512 KB"`, `"1.5 MB"`, `"2 GiB"`. */
@@ -33,6 +34,20 @@ export interface OverrideInput {
   budgetMode?: BudgetMode
 }
 
+/** Run tests several times to tell leaks from one-time growth. */
+export interface RepeatInput {
+  /** Glob(s) of test files whose tests all run repeatedly. `VITEST_MEMORY_REPEAT=all` repeats every test. @default [] */
+  files?: string | string[]
+  /** Counted runs, after the warm-up. @default 5 */
+  runs?: number
+  /** Warm-up runs, not counted: first-run growth (compiled code, lazy singletons) happens here. @default 1 */
+  warmup?: number
+  /** Growth per run below which a run does not count as growing. @default '1.8 KB' */
+  sensitivity?: Size
+  /** Keep the before/after `.heapsnapshot` files of leaking tests (`VITEST_MEMORY_SNAPSHOTS=1`). @default false */
+  snapshots?: boolean
+}
+
 /** The RSS watchdog (see `MemoryOptions.watchdog`). */
 export interface WatchdogInput {
   /**
@@ -46,7 +61,8 @@ export interface WatchdogInput {
   interval?: number
 }
 
-export interface MemoryOptions {
+/** Baseline, HTML report, Markdown summary and GitHub Actions options are documented in report-options.ts. */
+export interface MemoryOptions extends ReportOptionsInput {
   /**
    * `auto`: minor GC around each test, full GC only where a reading comes near its budget
    * (see README). `exact`: full GC before and after every test.
@@ -79,9 +95,11 @@ export interface MemoryOptions {
    * @default { rss: '50%', interval: 100 } (half the machine's memory, or of the container's limit)
    */
   watchdog?: boolean | WatchdogInput
+  /** Repetition: which tests run several times, and how a leak is decided. See README. */
+  repeat?: RepeatInput
 }
 
-export interface ResolvedMemoryOptions {
+export interface ResolvedMemoryOptions extends ResolvedReportOptions {
   mode: MeasureMode
   budget: ResolvedBudget
   fileBudget: ResolvedBudget
@@ -93,6 +111,10 @@ export interface ResolvedMemoryOptions {
   terminal: 'auto' | 'full' | 'off'
   /** `false` when turned off. */
   watchdog: ResolvedWatchdog | false
+  repeat: Omit<ResolvedRepeat, 'ids' | 'snapshotDir'> & {
+    /** `VITEST_MEMORY_REPEAT=flagged`: repeat the tests the last report flagged. */
+    flagged: boolean
+  }
 }
 
 /** Invalid plugin options. The message lists every problem with its fix. */
@@ -100,7 +122,8 @@ export class MemoryOptionsError extends Error {
   override name = 'MemoryOptionsError'
 }
 
-const TOP_KEYS = ['mode', 'budget', 'fileBudget', 'workerBudget', 'budgetMode', 'overrides', 'outputFile', 'top', 'terminal', 'watchdog'] as const
+const TOP_KEYS = ['mode', 'budget', 'fileBudget', 'workerBudget', 'budgetMode', 'overrides', 'outputFile', 'top', 'terminal', 'repeat', 'watchdog', ...REPORT_OPTION_KEYS] as const
+const REPEAT_KEYS = ['files', 'runs', 'warmup', 'sensitivity', 'snapshots'] as const
 const BUDGET_KEYS = ['retained', 'peak', 'rss'] as const
 const WORKER_BUDGET_KEYS = ['heapGrowth', 'rss'] as const
 const OVERRIDE_KEYS = ['files', 'budget', 'fileBudget', 'budgetMode'] as const
@@ -176,6 +199,40 @@ function resolveBudget(value: unknown, name: string, problems: Problems): Resolv
     problems.add(`${name}.retained is larger than ${name}.peak: what a test retains is part of its peak, so the retained limit could never be reached. Lower ${name}.retained or raise ${name}.peak.`)
   }
   return budget
+}
+
+function wholeNumber(value: unknown, name: string, min: number, fallback: number, problems: Problems): number {
+  if (value === undefined) return fallback
+  if (typeof value === 'number' && Number.isInteger(value) && value >= min) return value
+  problems.add(`${name} must be a whole number, ${min} or more, got ${JSON.stringify(value)}`)
+  return fallback
+}
+
+function resolveRepeat(value: unknown, env: Record<string, string | undefined>, problems: Problems): ResolvedMemoryOptions['repeat'] {
+  const input = value ?? {}
+  if (!isPlainObject(input)) {
+    problems.add(`repeat must be an object like { files: 'test/cache/**', runs: 5 }, got ${JSON.stringify(value)}`)
+  }
+  const raw = isPlainObject(input) ? input : {}
+  checkKeys(raw, REPEAT_KEYS, 'repeat.', problems)
+  const files = typeof raw.files === 'string' ? [raw.files] : raw.files ?? []
+  if (!Array.isArray(files) || !files.every((f) => typeof f === 'string' && f.length > 0)) {
+    problems.add(`repeat.files must be a glob or a list of globs relative to the project root, e.g. 'test/cache/**'`)
+  }
+  if (raw.snapshots !== undefined && typeof raw.snapshots !== 'boolean') problems.add(`repeat.snapshots must be true or false, got ${JSON.stringify(raw.snapshots)}`)
+  const mode = env.VITEST_MEMORY_REPEAT ?? ''
+  if (!['', 'all', 'flagged', 'off'].includes(mode)) {
+    problems.add(`VITEST_MEMORY_REPEAT (environment) must be 'all', 'flagged' or 'off', got ${JSON.stringify(mode)}`)
+  }
+  return {
+    all: mode === 'all',
+    flagged: mode === 'flagged',
+    files: mode === 'off' || !Array.isArray(files) ? [] : (files as string[]),
+    runs: wholeNumber(raw.runs, 'repeat.runs', 1, DEFAULT_REPEAT_RUNS, problems),
+    warmup: wholeNumber(raw.warmup, 'repeat.warmup', 0, DEFAULT_REPEAT_WARMUP, problems),
+    sensitivity: raw.sensitivity === undefined ? DEFAULT_REPEAT_SENSITIVITY : (problems.try(() => parseSize(raw.sensitivity, 'repeat.sensitivity')) ?? DEFAULT_REPEAT_SENSITIVITY),
+    snapshots: raw.snapshots === true || env.VITEST_MEMORY_SNAPSHOTS === '1',
+  }
 }
 
 const WATCHDOG_KEYS = ['rss', 'interval'] as const
@@ -274,6 +331,8 @@ export function resolveOptions(input: unknown = {}, env: Record<string, string |
     top,
     terminal: oneOf(input.terminal, ['auto', 'full', 'off'] as const, 'terminal', DEFAULT_TERMINAL, problems),
     watchdog: resolveWatchdog(input.watchdog, problems, memory),
+    repeat: resolveRepeat(input.repeat, env, problems),
+    ...resolveReportOptions(input, env, { add: (p) => problems.add(p), checkKeys: (v, known, where) => checkKeys(v, known, where, problems) }),
   }
   if (problems.list.length > 0) {
     const s = problems.list.length === 1 ? '' : 's'

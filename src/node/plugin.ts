@@ -1,16 +1,40 @@
 /// <reference types="vitest/config" />
+import { readFileSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Plugin } from 'vite'
 import type { Vitest } from 'vitest/node'
-import { VIRTUAL_SETUP_ID } from '../constants.ts'
+import { DEFAULT_OUTPUT_FILE, VIRTUAL_SETUP_ID } from '../constants.ts'
 import { MemoryReporter } from '../reporters/memory-reporter.ts'
-import { PROVIDE_KEY, type WorkerOptions } from '../types.ts'
-import { resolveOptions, type MemoryOptions } from './options.ts'
+import { PROVIDE_KEY, type ResolvedRepeat, type WorkerOptions } from '../types.ts'
+import { escalationFor } from './report-options.ts'
+import { resolveOptions, type MemoryOptions, type ResolvedMemoryOptions } from './options.ts'
 
 const WORKER_ENTRY = fileURLToPath(new URL('../worker/setup.js', import.meta.url))
 
 // One reporter per Vitest instance, however many projects carry the plugin.
 const reporterFor = new WeakMap<Vitest, MemoryReporter>()
+
+/** Ids of the tests the last report flagged (`VITEST_MEMORY_REPEAT=flagged`). */
+function flaggedInLastReport(reportPath: string, log: (message: string) => void): string[] {
+  let report: { tests?: Array<{ id: string; verdict: string }> }
+  try {
+    report = JSON.parse(readFileSync(reportPath, 'utf8')) as typeof report
+  } catch (error) {
+    const why = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'there is none' : `it could not be read (${(error as Error).message})`
+    log(`vitest-memory: VITEST_MEMORY_REPEAT=flagged repeats the tests flagged in the last report, ${reportPath}, but ${why}; nothing is repeated. Run once without it first.`)
+    return []
+  }
+  const ids = (report.tests ?? []).filter((t) => t.verdict === 'fail' || t.verdict === 'warn').map((t) => t.id)
+  log(`vitest-memory: repeating the ${ids.length} test(s) flagged in ${reportPath}`)
+  return ids
+}
+
+function repeatFor(resolved: ResolvedMemoryOptions, root: string, log: (message: string) => void): ResolvedRepeat {
+  const reportPath = resolve(root, resolved.outputFile || DEFAULT_OUTPUT_FILE)
+  const { flagged, ...repeat } = resolved.repeat
+  return { ...repeat, ids: flagged ? flaggedInLastReport(reportPath, log) : [], snapshotDir: resolve(dirname(reportPath), 'snapshots') }
+}
 
 /**
  * The vitest-memory plugin: measures every test and file and enforces memory budgets.
@@ -23,6 +47,7 @@ const reporterFor = new WeakMap<Vitest, MemoryReporter>()
  */
 export function memory(options: MemoryOptions = {}): Plugin {
   const resolved = resolveOptions(options)
+  let repeat: ResolvedRepeat | undefined
   return {
     name: 'vitest-memory',
     // Setup files inside node_modules are not re-run per file when a worker runs several files
@@ -56,7 +81,11 @@ export function memory(options: MemoryOptions = {}): Plugin {
         root: project.config.root,
         pool,
         runningDir: reporter.runningDir,
+        repeat: (repeat ??= repeatFor(resolved, vitest.config.root, (m) => vitest.logger.log(m))),
+        escalateAbove: escalationFor(resolved, vitest.config.root),
       }
+      // GitHub annotations point at the test's line: Vitest records it only when asked.
+      if (resolved.githubActions) project.config.includeTaskLocation ??= true
       project.provide(PROVIDE_KEY, workerOptions)
       if (!project.config.setupFiles.includes(VIRTUAL_SETUP_ID)) project.config.setupFiles.unshift(VIRTUAL_SETUP_ID)
     },

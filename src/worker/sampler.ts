@@ -41,17 +41,22 @@ export function handlesLeft(before: Map<string, number>, after: Map<string, numb
   return left
 }
 
-/** A reading with no GC (`heap` defaults to the heap in use now, garbage included). */
-export function read(heap = heapUsed()): Reading {
+/**
+ * A reading with no GC. The heap is measured last, after this reading's own objects exist, so
+ * that a reading held across a test (the "before" one) is on both sides of the difference.
+ */
+export function read(): Reading {
   const usage = process.memoryUsage()
-  return {
-    heap,
+  const reading: Reading = {
+    heap: 0,
     rss: usage.rss,
     maxRss: process.resourceUsage().maxRSS * 1024,
     external: usage.external,
     arrayBuffers: usage.arrayBuffers,
     handles: countHandles(),
   }
+  reading.heap = heapUsed()
+  return reading
 }
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve))
@@ -74,56 +79,44 @@ export class Sampler {
   }
 
   /**
-   * A full GC whose readings include freed Buffers: `external` lags the heap, and only a second
-   * GC after a macrotask turn sees ArrayBuffer memory released by the first.
+   * An exact reading, whatever the mode (file boundaries and repeated runs use it): a full GC, a
+   * macrotask turn, a full GC. `external` lags the heap, and only the second GC sees ArrayBuffer
+   * memory released by the first.
    */
-  async settle(): Promise<number> {
+  async exact(): Promise<Reading> {
     this.timed(() => gc())
     await nextTurn()
     this.timed(() => gc())
     this.fullGcs += 2
-    this.anchor = heapUsed()
-    return this.anchor
+    return this.anchored(read())
   }
 
-  /** A single full GC: the live heap, exact. */
-  fullGc(): number {
+  /** A single full GC, then a reading: the live heap, exact. */
+  private fullGcReading(): Reading {
     this.timed(() => gc())
     this.fullGcs++
-    this.anchor = heapUsed()
-    return this.anchor
+    return this.anchored(read())
   }
 
-  minorGc(): number {
-    this.timed(() => gc({ type: 'minor' }))
-    return heapUsed()
-  }
-
-  /** Reading at the start of a file: always exact. */
-  async fileStart(): Promise<Reading> {
-    return read(await this.settle())
-  }
-
-  async fileEnd(): Promise<Reading> {
-    return read(await this.settle())
+  private anchored(reading: Reading): Reading {
+    this.anchor = reading.heap
+    return reading
   }
 
   /**
-   * Reading before a test. Exact mode: settle. Auto mode: a minor GC, plus a full GC when the heap
+   * Reading before a test. Exact mode: exact. Auto mode: a minor GC, plus a full GC when the heap
    * has grown more than `slack` since the last full GC (that growth bounds the garbage left in the
    * reading, so it bounds the error of a later escalated reading).
    */
   async before(retainedBudget: number | undefined): Promise<{ reading: Reading; exact: boolean; garbageBound: number }> {
-    if (this.mode === 'exact') return { reading: read(await this.settle()), exact: true, garbageBound: 0 }
-    let heap = this.minorGc()
+    if (this.mode === 'exact') return { reading: await this.exact(), exact: true, garbageBound: 0 }
+    this.timed(() => gc({ type: 'minor' }))
     const slack = retainedBudget === undefined ? SLACK_WITHOUT_BUDGET : Math.max(MIN_SLACK, retainedBudget * SLACK_FRACTION)
-    let exact = false
-    if (heap - this.anchor > slack || heap < this.anchor) {
-      // heap < anchor: live memory was freed and a natural GC collected it; re-anchor.
-      heap = this.fullGc()
-      exact = true
-    }
-    return { reading: read(heap), exact, garbageBound: exact ? 0 : heap - this.anchor }
+    const heap = heapUsed()
+    // heap < anchor: live memory was freed and a natural GC collected it; re-anchor.
+    if (heap - this.anchor > slack || heap < this.anchor) return { reading: this.fullGcReading(), exact: true, garbageBound: 0 }
+    const reading = read()
+    return { reading, exact: false, garbageBound: reading.heap - this.anchor }
   }
 
   /**
@@ -139,16 +132,17 @@ export class Sampler {
   ): Promise<{ reading: Reading; retained: number; retainedMax?: number; precision: Precision }> {
     const hb = before.reading.heap
     if (this.mode === 'exact') {
-      const reading = read(await this.settle())
+      const reading = await this.exact()
       return { reading, retained: reading.heap - hb, precision: 'exact' }
     }
     const anchorBefore = this.anchor
-    const cheap = this.minorGc()
+    this.timed(() => gc({ type: 'minor' }))
     const threshold = retainedBudget === undefined ? ESCALATE_WITHOUT_BUDGET : retainedBudget * ESCALATE_FRACTION
-    if (cheap - hb <= threshold && !majorGcDuringTest) {
-      return { reading: read(cheap), retained: cheap - hb, precision: 'estimate' }
+    if (heapUsed() - hb <= threshold && !majorGcDuringTest) {
+      const reading = read()
+      return { reading, retained: reading.heap - hb, precision: 'estimate' }
     }
-    const reading = read(this.fullGc())
+    const reading = this.fullGcReading()
     const retained = reading.heap - hb
     if (before.exact) return { reading, retained, precision: 'exact' }
     // Live heap before the test lies between the anchor and `hb`: retained lies between these.

@@ -1,26 +1,35 @@
 // Installed in every test file by the plugin's virtual setup module. Registers the hooks that
 // measure each test and the file, and writes the results into `task.meta.memory`.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import { threadId } from 'node:worker_threads'
+import picomatch from 'picomatch'
 import { afterAll, beforeAll, beforeEach, inject } from 'vitest'
+import { ESCALATE_FRACTION, FIRST_TEST_EXTRA_WARMUP, VITEST_UPDATE_INTERVAL_MS } from '../constants.ts'
 import { budgetForFile, checkBudget, FILE_LABELS, judge, type EffectiveBudget } from '../shared/budget.ts'
 import { MemoryBudgetError } from '../shared/errors.ts'
-import { formatDelta } from '../shared/size.ts'
+import { formatBytes, formatDelta } from '../shared/size.ts'
 import {
-  PROVIDE_KEY, type BudgetViolation, type FileMemory, type ResolvedBudget, type TestMemory, type WorkerInfo, type WorkerOptions,
+  PROVIDE_KEY, type BudgetViolation, type FileMemory, type GrowthEntry, type RepeatResult, type ResolvedBudget, type TestMemory, type WorkerInfo, type WorkerOptions,
 } from '../types.ts'
 import { heapUsed } from './gc.ts'
+import { diffSnapshotFiles, takeSnapshot } from './heapdiff.ts'
+import { decide, likelyLeak, type RunDeltas } from './repeat.ts'
 import { GcWatch, handlesLeft, read, Sampler, type Reading } from './sampler.ts'
 import { runtimeSlot } from './slot.ts'
 
 type Task = {
   id: string
   name: string
+  type: string
+  mode?: string
   concurrent?: boolean
-  meta: Record<string, unknown>
+  repeats?: number
+  meta: Record<string, unknown> & { memoryRepeat?: boolean | { runs?: number; warmup?: number } }
   result?: { state?: string }
   suite?: { name: string; suite?: unknown; type?: string }
+  tasks?: Task[]
   file: { filepath: string; meta: Record<string, unknown>; projectName?: string }
 }
 
@@ -33,6 +42,8 @@ function fullName(task: Task): string {
 
 // One sampler per worker: with `isolate: false` it carries its GC anchor from file to file.
 const SAMPLER_KEY = Symbol.for('vitest-memory.sampler')
+// Whether this worker has repeated a test already (the first one gets extra warm-up runs).
+const REPEATED_KEY = Symbol.for('vitest-memory.repeated')
 
 function workerInfo(pool: string): WorkerInfo {
   const pid = process.pid
@@ -57,6 +68,11 @@ export function describeGrowth(m: Pick<TestMemory, 'retained' | 'peakHeap' | 'he
   return `${parts.join(', ')}${left.length ? `; left open: ${left.join(', ')}` : ''}`
 }
 
+/** `Array +1,000 (+8 MB), (string) +2,000 (+120 kB)` */
+export function describeKinds(grew: GrowthEntry[], top = 3): string {
+  return grew.slice(0, top).map((g) => `${g.kind} ${g.count >= 0 ? '+' : ''}${g.count.toLocaleString('en-US')} (${formatDelta(g.bytes)})`).join(', ')
+}
+
 function failureMessage(violations: BudgetViolation[], growth: string, extra = ''): string {
   return `${violations.map((v) => v.message).join('; ')}${extra}\n  what grew: ${growth}`
 }
@@ -64,6 +80,34 @@ function failureMessage(violations: BudgetViolation[], growth: string, extra = '
 function rssPeak(before: Reading, after: Reading): number {
   // The process high-water mark moved during the test: the test set it.
   return after.maxRss > before.maxRss ? after.maxRss : Math.max(before.rss, after.rss)
+}
+
+function safeName(text: string): string {
+  return text.replace(/[^\w.-]+/g, '_').slice(0, 80)
+}
+
+/**
+ * A test that runs several times. Growth per run is measured between the exact readings taken at
+ * the same point of consecutive runs (the start of the harness's `beforeEach`), where Vitest's and
+ * the harness's own per-test bookkeeping is the same, so it cancels out. One extra run supplies
+ * the last reading.
+ */
+interface RepeatPlan {
+  /** Unmeasured runs first (the first repeated test of a worker warms Vitest's code up). */
+  skip: number
+  warmup: number
+  /** Measured runs: warm-up + counted + 1. */
+  total: number
+  marks: RunDeltas[]
+  done: number
+  peak: number
+  rss: number
+  snapshot?: { before: string; after: string }
+  grew?: GrowthEntry[]
+}
+
+function deltasOf(marks: RunDeltas[]): RunDeltas[] {
+  return marks.slice(1).map((m, i) => ({ heap: m.heap - marks[i]!.heap, external: m.external - marks[i]!.external, rss: m.rss - marks[i]!.rss }))
 }
 
 /** Register the measuring hooks for the current test file. Called once per file. */
@@ -82,6 +126,8 @@ export function install(): void {
   mkdirSync(options.runningDir, { recursive: true })
   // Lets the main process find every worker process (for its RSS watchdog) before any test runs.
   writeFileSync(join(options.runningDir, `worker-${worker.id.replace('/', '-')}.pid`), JSON.stringify({ pid: worker.pid, threadId: worker.threadId, pool: worker.pool }))
+  const { repeat } = options
+  const repeatFiles = repeat.files.length ? picomatch(repeat.files, { dot: true }) : undefined
 
   let file: Task['file'] | undefined
   let effective: EffectiveBudget | undefined
@@ -91,23 +137,59 @@ export function install(): void {
   let fileRssPeak = 0
   let gcMsAtStart = 0
   let fullGcsAtStart = 0
+  const plans = new Map<string, RepeatPlan>()
+  // Vitest sends task updates at most every 100 ms and holds them until then; waiting them out
+  // before a repeated run's reading keeps that queue out of the growth per run.
+  const settledReading = async (wait: boolean) => {
+    if (wait) await new Promise((resolve) => setTimeout(resolve, VITEST_UPDATE_INTERVAL_MS))
+    return sampler.exact()
+  }
+  const g2 = globalThis as { [REPEATED_KEY]?: boolean }
+  let repeatedInWorker = g2[REPEATED_KEY] === true
 
+  const relativeFile = (f: Task['file']) => relative(options.root, f.filepath).split('\\').join('/')
   const budgetsFor = (task: Task): EffectiveBudget => {
     if (!effective || file !== task.file) {
       file = task.file
-      effective = budgetForFile(relative(options.root, task.file.filepath).split('\\').join('/'), options)
+      effective = budgetForFile(relativeFile(task.file), options)
     }
     return effective
   }
 
-  beforeAll(async () => {
+  /** Mark the tests that run several times: Vitest's own `repeats` does the re-running. */
+  const planRepeats = (suite: Task) => {
+    const fileMatches = repeatFiles?.(relativeFile(suite.file)) ?? false
+    const visit = (task: Task) => {
+      if (task.type !== 'test') return task.tasks?.forEach(visit)
+      if (task.concurrent || task.mode === 'skip' || task.mode === 'todo') return
+      const own = task.meta.memoryRepeat
+      if (!(repeat.all || fileMatches || repeat.ids.includes(task.id) || own)) return
+      const runs = (typeof own === 'object' && own.runs) || repeat.runs
+      const skip = repeatedInWorker ? 0 : FIRST_TEST_EXTRA_WARMUP
+      repeatedInWorker = true
+      const warmup = typeof own === 'object' && own.warmup !== undefined ? own.warmup : repeat.warmup
+      const total = Math.max(warmup + runs + 1, (task.repeats ?? 0) + 1 - skip)
+      task.repeats = skip + total - 1
+      plans.set(task.id, { skip, warmup, total, marks: [], done: 0, peak: 0, rss: 0 })
+    }
+    suite.tasks?.forEach(visit)
+  }
+
+  beforeAll(async ({}, suite) => {
     watch.stop()
     gcMsAtStart = sampler.gcMs
     fullGcsAtStart = sampler.fullGcs
     fileStartedAt = Date.now()
-    fileStart = await sampler.fileStart()
+    fileStart = await sampler.exact()
     filePeak = fileStart.heap
     fileRssPeak = fileStart.rss
+    const first = !repeatedInWorker
+    planRepeats(suite as unknown as Task)
+    if (first && repeatedInWorker) {
+      g2[REPEATED_KEY] = true
+      // Warm the reading code up so its compilation does not land in the first test's runs.
+      for (let i = 0; i < 500; i++) deltasOf([read(), read()])
+    }
   })
 
   beforeEach(async ({ task, onTestFinished }) => {
@@ -115,30 +197,32 @@ export function install(): void {
     const eff = budgetsFor(t)
     const started = performance.now()
     const concurrent = t.concurrent === true
+    const plan = plans.get(t.id)
+    // Unmeasured warm-up runs take the measuring path (to warm it up too) but record nothing.
+    const skipping = plan !== undefined && plan.skip > 0
+    if (skipping) plan.skip--
     const gcMs0 = sampler.gcMs
-    // Concurrent tests share one heap: read without GCs, judge nothing.
-    const before = concurrent ? { reading: read(), exact: false, garbageBound: 0 } : await sampler.before(eff.budget.retained)
-    if (!concurrent) {
-      watch.stop()
-      slot.current = { id: t.id }
-      writeFileSync(runningFile, JSON.stringify({ id: t.id, file: t.file.filepath, name: fullName(t), project: t.file.projectName ?? '', pid: worker.pid, startedAt: Date.now() }))
-      watch.start()
-    }
-
-    onTestFinished(async ({ task: finished }) => {
+    let before!: { reading: Reading; exact: boolean; garbageBound: number }
+    onTestFinished(async ({ task: finished, annotate }) => {
       const seen = concurrent ? { gcs: 0, majorGcs: 0, peakBeforeGc: 0 } : watch.stop()
       if (!concurrent) rmSync(runningFile, { force: true })
       const own = !concurrent && slot.current?.id === t.id ? slot.current : undefined
       if (!concurrent) slot.current = undefined
-      const budget: ResolvedBudget = { ...eff.budget, ...slot.fileBudget, ...own?.budget }
       const endHeap = heapUsed()
+      const retainedBudget = own?.budget?.retained ?? slot.fileBudget?.retained ?? eff.budget.retained
       const result = concurrent
         ? (() => {
             const reading = read()
             return { reading, retained: reading.heap - before.reading.heap, precision: 'shared' as const, retainedMax: undefined }
           })()
-        : await sampler.after(before, budget.retained, seen.majorGcs > 0)
+        : plan
+          ? await (async () => {
+              const reading = await sampler.exact()
+              return { reading, retained: reading.heap - before.reading.heap, precision: 'exact' as const, retainedMax: undefined }
+            })()
+          : await sampler.after(before, escalationBudget(retainedBudget, options.escalateAbove), seen.majorGcs > 0)
       const after = result.reading
+      const budget: ResolvedBudget = { ...eff.budget, ...slot.fileBudget, ...own?.budget }
       const peakHeap = Math.max(before.reading.heap, endHeap, seen.peakBeforeGc, after.heap)
       const memory: TestMemory = {
         kind: 'test',
@@ -174,26 +258,81 @@ export function install(): void {
       filePeak = Math.max(filePeak, peakHeap)
       fileRssPeak = Math.max(fileRssPeak, memory.rssPeak)
 
-      if (!concurrent) {
-        const violations = checkBudget({ retained: memory.retained, peak: peakHeap - memory.heapBefore, rss: memory.rssPeak - memory.rssBefore }, budget)
-        judge(memory, violations, eff.budgetMode)
+      let violations: BudgetViolation[] = []
+      if (skipping) return
+      if (plan) {
+        plan.done++
+        plan.peak = Math.max(plan.peak, peakHeap - memory.heapBefore)
+        plan.rss = Math.max(plan.rss, memory.rssPeak - memory.rssBefore)
+        // Only the last run writes meta: Vitest queues task updates for ~100 ms, and every
+        // replaced meta object would stay alive in that queue and look like per-run growth.
+        if (plan.done < plan.total) return
+        plans.delete(t.id)
+        const runs = deltasOf(plan.marks)
+        const decision = decide(runs, plan.warmup, repeat.sensitivity)
+        const outcome: RepeatResult = { runs, warmup: plan.warmup, verdict: decision.verdict, perRun: Math.round(decision.perRun) }
+        if (decision.signal) outcome.signal = decision.signal
+        if (plan.grew && decision.verdict === 'leak') outcome.grew = plan.grew
+        if (plan.snapshot && repeat.snapshots && decision.verdict === 'leak') {
+          outcome.snapshots = { before: relative(options.root, plan.snapshot.before), after: relative(options.root, plan.snapshot.after) }
+        }
+        memory.repeat = outcome
+        memory.retained = outcome.perRun
+        // The leak rule replaces the retained budget; peak and RSS budgets see the worst run.
+        violations = checkBudget({ retained: 0, peak: plan.peak, rss: plan.rss }, { peak: budget.peak, rss: budget.rss })
+        if (decision.verdict === 'leak') violations.unshift(leakViolation(outcome, repeat.sensitivity))
+      } else if (!concurrent) {
+        violations = checkBudget({ retained: memory.retained, peak: peakHeap - memory.heapBefore, rss: memory.rssPeak - memory.rssBefore }, budget)
       }
+      if (!concurrent) judge(memory, violations, eff.budgetMode)
       finished.meta.memory = memory
+      await annotateVerdict(finished, annotate, memory)
       // A test that already failed keeps its own error as the reason; the report still shows the verdict.
       if (memory.verdict === 'fail' && finished.result?.state !== 'fail') {
         const low = formatDelta(memory.retained)
         const high = memory.retainedMax === undefined ? low : formatDelta(memory.retainedMax)
         const bound = high === low ? '' : ` (measured between ${low} and ${high})`
-        throw new MemoryBudgetError(failureMessage(memory.violations!, describeGrowth(memory), bound))
+        const kinds = memory.repeat?.grew?.length ? `\n  object kinds that grew in the last run: ${describeKinds(memory.repeat.grew)}` : ''
+        const snapshots = memory.repeat?.snapshots ? `\n  heap snapshots: ${memory.repeat.snapshots.before}, ${memory.repeat.snapshots.after}` : ''
+        throw new MemoryBudgetError(failureMessage(memory.violations!, describeGrowth(memory), bound) + kinds + snapshots)
       }
     })
+
+    // The "before" reading comes last, once everything this test's bookkeeping holds until its
+    // end exists, so that bookkeeping is on both sides of the difference.
+    if (!concurrent) {
+      watch.stop()
+      slot.current = { id: t.id }
+      writeFileSync(runningFile, JSON.stringify({ id: t.id, file: t.file.filepath, name: fullName(t), project: t.file.projectName ?? '', pid: worker.pid, startedAt: Date.now() }))
+    }
+    // Concurrent tests share one heap: read without GCs, judge nothing. Repeated runs are exact.
+    before = concurrent
+      ? { reading: read(), exact: false, garbageBound: 0 }
+      : plan
+        ? { reading: await settledReading(!skipping), exact: true, garbageBound: 0 }
+        : await sampler.before(eff.budget.retained)
+    if (plan && !skipping) {
+      plan.marks.push({ heap: before.reading.heap, external: before.reading.external, rss: before.reading.rss })
+      const n = plan.marks.length
+      if (plan.snapshot && n === plan.total) {
+        takeSnapshot(plan.snapshot.after)
+        plan.grew = diffSnapshotFiles(plan.snapshot.before, plan.snapshot.after, repeat.snapshots)
+      } else if (n === plan.total - 1 && likelyLeak(deltasOf(plan.marks), plan.warmup, repeat.sensitivity)) {
+        // Every counted run so far grew: snapshot around the last one to say what grows.
+        const dir = repeat.snapshots ? repeat.snapshotDir : join(tmpdir(), 'vitest-memory-snapshots')
+        mkdirSync(dir, { recursive: true })
+        const base = join(dir, `${safeName(relativeFile(t.file))}--${safeName(fullName(t))}--${process.pid}`)
+        plan.snapshot = { before: takeSnapshot(`${base}-before.heapsnapshot`), after: `${base}-after.heapsnapshot` }
+      }
+    }
+    if (!concurrent) watch.start()
   })
 
   afterAll(async () => {
     watch.stop()
     slot.current = undefined
     if (!file || !fileStart) return
-    const end = await sampler.fileEnd()
+    const end = await sampler.exact()
     const eff = effective!
     const budget: ResolvedBudget = { ...eff.fileBudget }
     const memory: FileMemory = {
@@ -224,6 +363,51 @@ export function install(): void {
       throw new MemoryBudgetError(failureMessage(violations, growth))
     }
   })
+}
+
+/** `leaks 12.3 kB per run (heap): 5 of 5 counted runs grew (+12.1 kB, ...), after a warm-up of +1.2 MB` */
+function leakViolation(outcome: RepeatResult, sensitivity: number): BudgetViolation {
+  const signal = outcome.signal ?? 'heap'
+  const counted = outcome.runs.slice(outcome.warmup).map((r) => r[signal])
+  const warm = outcome.runs.slice(0, outcome.warmup).map((r) => r[signal])
+  const grew = counted.filter((d) => d > sensitivity).length
+  const what = signal === 'heap' ? 'heap' : signal === 'external' ? 'external memory' : 'RSS (native memory)'
+  return {
+    metric: 'leak',
+    limit: sensitivity,
+    actual: outcome.perRun,
+    message: `leaks ${formatBytes(outcome.perRun)} of ${what} per run: ${grew} of ${counted.length} counted runs grew (${counted.map(formatDelta).join(', ')})${warm.length ? `, after warm-up ${warm.map(formatDelta).join(', ')}` : ''}`,
+  }
+}
+
+/**
+ * The retained budget to give the sampler: escalating above `escalateAbove` (a baseline is being
+ * compared) is what a budget of `escalateAbove / ESCALATE_FRACTION` does.
+ */
+function escalationBudget(budget: number | undefined, escalateAbove: number | undefined): number | undefined {
+  if (escalateAbove === undefined) return budget
+  return Math.min(budget ?? Infinity, escalateAbove / ESCALATE_FRACTION)
+}
+
+/**
+ * Put a flagged test's memory verdict where Vitest's UI and HTML reporter show per-test
+ * information: a test annotation (type `vitest-memory`). `annotate()` refuses once the test has a
+ * result, and onTestFinished runs after that, so the check is lifted for the synchronous call.
+ */
+async function annotateVerdict(task: { result?: { state?: string } }, annotate: ((message: string, type?: string) => Promise<unknown>) | undefined, memory: TestMemory): Promise<void> {
+  if ((memory.verdict !== 'fail' && memory.verdict !== 'warn') || typeof annotate !== 'function') return
+  const result = task.result
+  const state = result?.state
+  try {
+    if (result) result.state = 'run'
+    const done = annotate(`memory ${memory.verdict}: ${(memory.violations ?? []).map((v) => v.message).join('; ')}`, 'vitest-memory')
+    if (result) result.state = state
+    await done
+  } catch {
+    // An older runner without annotations: the report and the error still say it.
+  } finally {
+    if (result) result.state = state
+  }
 }
 
 function round(ms: number): number {
