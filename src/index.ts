@@ -10,3 +10,5 @@ export { MemoryOptionsError, type BudgetInput, type MemoryOptions, type Override
 export { parseSize, formatBytes, type Size } from './shared/size.ts'
 export type * from './types.ts'
 export type { MemoryReport, ReportFile, ReportInterrupted, ReportTest, ReportWorker } from './reporters/json.ts'
+// The matcher types (toBeGarbageCollected, toBeCollectedAfterTest, toLeak): the plugin installs the matchers.
+export type { CollectedOptions, LeakOptions } from './matchers.ts'

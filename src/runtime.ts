@@ -9,6 +9,7 @@ import { runtimeSlot } from './worker/slot.ts'
 export { MemoryBudgetError } from './shared/errors.ts'
 export type { FileMemory, TestMemory } from './types.ts'
 export { registerResourceCounter } from './worker/slot.ts'
+export { MemoryRetentionError } from './shared/errors.ts'
 
 export interface TestBudgetInput {
   /** Heap retained after GC. */

@@ -8,7 +8,8 @@ import picomatch from 'picomatch'
 import { afterAll, beforeAll, beforeEach, inject } from 'vitest'
 import { ESCALATE_FRACTION, FIRST_TEST_EXTRA_WARMUP, VITEST_UPDATE_INTERVAL_MS } from '../constants.ts'
 import { budgetForFile, checkBudget, FILE_LABELS, judge, type EffectiveBudget } from '../shared/budget.ts'
-import { MemoryBudgetError } from '../shared/errors.ts'
+import { stillAlive, installMatchers } from '../matchers.ts'
+import { MemoryBudgetError, MemoryRetentionError } from '../shared/errors.ts'
 import { formatBytes, formatDelta } from '../shared/size.ts'
 import {
   PROVIDE_KEY, type BudgetViolation, type FileMemory, type GrowthEntry, type RepeatResult, type ResolvedBudget, type TestMemory, type WorkerInfo, type WorkerOptions,
@@ -116,6 +117,7 @@ export function install(): void {
   if (!options) return
   const g = globalThis as { [SAMPLER_KEY]?: Sampler }
   const sampler = (g[SAMPLER_KEY] ??= new Sampler(options.mode))
+  installMatchers()
   const worker = workerInfo(options.pool)
   const slot = runtimeSlot()
   slot.fileBudget = undefined
@@ -286,6 +288,12 @@ export function install(): void {
       }
       if (!concurrent) judge(memory, violations, eff.budgetMode)
       finished.meta.memory = memory
+      if (own?.collectAfter?.length) {
+        const alive = await stillAlive(own.collectAfter)
+        if (alive.length && finished.result?.state !== 'fail') {
+          throw new MemoryRetentionError(`expected ${alive.length === 1 ? alive[0] : `${alive.length} objects (${alive.join(', ')})`} to be garbage collected after the test, but ${alive.length === 1 ? 'it is' : 'they are'} still reachable after its hooks and fixtures ended. Something outside the test still references ${alive.length === 1 ? 'it' : 'them'}: a module-level cache or array, an event listener, a timer, a closure stored elsewhere.`)
+        }
+      }
       await annotateVerdict(finished, annotate, memory)
       // A test that already failed keeps its own error as the reason; the report still shows the verdict.
       if (memory.verdict === 'fail' && finished.result?.state !== 'fail') {

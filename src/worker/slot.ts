@@ -4,7 +4,12 @@ import type { ResolvedBudget } from '../types.ts'
 
 export interface RuntimeSlot {
   /** The test running now (not for concurrent tests) and the budget it set for itself. */
-  current?: { id: string; budget?: ResolvedBudget }
+  current?: {
+    id: string
+    budget?: ResolvedBudget
+    /** Objects the test expects to be collected once it ends (`toBeCollectedAfterTest`). */
+    collectAfter?: Array<{ ref: WeakRef<object>; description: string }>
+  }
   /** Budget set at the top level of the test file being collected or run. */
   fileBudget?: ResolvedBudget
 }
