@@ -2,6 +2,10 @@
 // hands to workers (through `project.provide`) and the measurements workers hand back
 // (through `task.meta.memory`). JSON-safe values only.
 
+// Loads Vitest's types before the `declare module 'vitest'` augmentation below (tsgo can
+// otherwise see the augmentation first, when an entry point reaches this file early).
+import type {} from 'vitest'
+
 /** How the harness spends full garbage collections. */
 export type MeasureMode = 'auto' | 'exact'
 

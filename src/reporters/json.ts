@@ -16,6 +16,8 @@ export interface ReportTest extends Omit<TestMemory, 'kind'> {
   state: 'passed' | 'failed' | 'skipped' | 'pending'
   /** Line of the test in its file, when Vitest knows it. */
   line?: number
+  /** How the test compares with the committed baseline (absent when no baseline was compared). */
+  baseline?: BaselineDelta
 }
 
 export interface ReportFile extends Omit<FileMemory, 'kind'> {
@@ -24,6 +26,8 @@ export interface ReportFile extends Omit<FileMemory, 'kind'> {
   tests: number
   /** Sum of the retained readings of the file's tests. */
   testsRetained: number
+  /** How the file compares with the committed baseline (absent when no baseline was compared, or the file is new to it). */
+  baseline?: BaselineDelta
 }
 
 export interface ReportWorker {
@@ -51,6 +55,57 @@ export interface ReportInterrupted {
   project: string
   /** Present when the RSS watchdog stopped the worker: the limit, the reading, and the RSS curve up to the stop. */
   stopped?: ReportStop
+}
+
+/** Tolerance of the baseline comparison for one metric: a change counts when it exceeds both. */
+export interface BaselineMetricTolerance {
+  /** Fraction of the baseline value, e.g. `0.2` for 20%. */
+  relative: number
+  /** Bytes. */
+  absolute: number
+}
+
+export interface BaselineTolerance {
+  retained: BaselineMetricTolerance
+  peak: BaselineMetricTolerance
+}
+
+/** A test's or file's readings next to the baseline's (see docs/baseline.md). */
+export interface BaselineDelta {
+  /** `regressed`/`improved`: retained or peak moved beyond both tolerances; `same`: within them; `new`: not in the baseline. */
+  status: 'same' | 'regressed' | 'improved' | 'new'
+  /** The baseline's readings, bytes (absent for `new`). */
+  retained?: number
+  peak?: number
+  /** This run minus the baseline, bytes (absent for `new`). */
+  retainedDelta?: number
+  peakDelta?: number
+  /** One sentence per metric beyond the tolerance, e.g. `retained 1.2 MB after GC, baseline 300 kB (+900 kB, +300%)`. */
+  messages?: string[]
+}
+
+/** The baseline comparison of the run (`report.baseline`). */
+export interface ReportBaseline {
+  /** The baseline file, relative to the root. */
+  file: string
+  /**
+   * `compared`; `updated` (written by this run); `missing` (no file yet); `corrupt` (unreadable:
+   * nothing compared, nothing written); `deferred` (a shard run: compared in the merge run).
+   */
+  status: 'compared' | 'updated' | 'missing' | 'corrupt' | 'deferred'
+  /** What happened, in one sentence, with the fix when something is wrong. */
+  message: string
+  /** What a regression does (`baseline.mode`). */
+  mode: BudgetMode
+  /** `fail`/`warn` when a test or file regressed (or the file is corrupt) under that mode, `pass` when nothing did, `unchecked` otherwise. */
+  verdict: Verdict
+  tolerance: BaselineTolerance
+  /** Counts; `compared`, `regressed`, `improved` include files. Present when a comparison ran. */
+  summary?: { compared: number; regressed: number; improved: number; new: number; gone: number; notRun: number }
+  /** Baseline tests missing from the run (their file ran without them, or the file is gone). */
+  gone?: Array<{ project: string; file: string; name?: string }>
+  /** What an update wrote (status `updated`). */
+  update?: { added: number; changed: number; removed: number; kept: number }
 }
 
 export interface MemoryReport {
@@ -83,6 +138,8 @@ export interface MemoryReport {
   workers: ReportWorker[]
   /** Tests that were running when their worker stopped (crash, out of memory, process.exit). */
   interrupted: ReportInterrupted[]
+  /** The committed-baseline comparison; absent with `baseline: false`. */
+  baseline?: ReportBaseline
 }
 
 /** Write `data` to `file` atomically: a temporary file beside it, then a rename. */

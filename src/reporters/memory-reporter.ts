@@ -8,6 +8,8 @@ import type { Reporter, TestCase, TestModule, Vitest } from 'vitest/node'
 import { REPORT_SCHEMA_VERSION } from '../constants.ts'
 import type { ResolvedMemoryOptions } from '../node/options.ts'
 import { applyStops, readStops, Watchdog } from '../node/watchdog.ts'
+import { key } from '../node/baseline.ts'
+import { applyBaseline, regressionChecker, renderBaselineTerminal, writeRunOutputs, type RunContext } from '../node/run-outputs.ts'
 import { checkBudget, judge, WORKER_LABELS } from '../shared/budget.ts'
 import type { FileMemory, TestMemory } from '../types.ts'
 import { writeFileAtomic, type MemoryReport, type ReportFile, type ReportInterrupted, type ReportTest, type ReportWorker } from './json.ts'
@@ -19,6 +21,8 @@ const VERSION = (require('../../package.json') as { version: string }).version
 interface ModuleRecord {
   file?: ReportFile
   tests: ReportTest[]
+  /** `key(project, file, name)` of the module's tests without a reading (skipped, todo, concurrent): a baseline update keeps their entries. */
+  unmeasured: string[]
 }
 
 function isTest(m: unknown): m is TestMemory {
@@ -39,6 +43,9 @@ export class MemoryReporter implements Reporter {
   readonly runningDir = join(tmpdir(), `vitest-memory-${process.pid}-${Date.now()}`)
   /** Stops runaway workers (see src/node/watchdog.ts); created in onInit unless `watchdog: false`. */
   private watchdog: Watchdog | undefined
+
+  /** Annotates tests that regressed against the baseline as their results arrive (see regressionChecker). */
+  private regressed: ReturnType<typeof regressionChecker>
 
   constructor(private readonly options: ResolvedMemoryOptions) {}
 
@@ -62,8 +69,10 @@ export class MemoryReporter implements Reporter {
     const file = this.relative(module.moduleId)
     const project = module.project.name
     const tests: ReportTest[] = []
+    const unmeasured: string[] = []
     for (const test of module.children.allTests()) {
       const meta = test.meta().memory
+      if (!isTest(meta) || meta.precision === 'shared') unmeasured.push(key(project, file, test.fullName))
       if (!isTest(meta)) continue
       const { kind: _kind, ...memory } = meta
       const entry: ReportTest = { id: test.id, file, name: test.fullName, project, state: test.result().state, ...memory }
@@ -71,7 +80,7 @@ export class MemoryReporter implements Reporter {
       tests.push(entry)
     }
     const fileMeta = module.meta().memory
-    const record: ModuleRecord = { tests }
+    const record: ModuleRecord = { tests, unmeasured }
     if (isFile(fileMeta)) {
       const { kind: _kind, ...memory } = fileMeta
       record.file = { file, project, tests: tests.length, testsRetained: tests.reduce((s, t) => s + t.retained, 0), ...memory }
@@ -81,6 +90,7 @@ export class MemoryReporter implements Reporter {
 
   onTestRunStart(): void {
     this.running.clear()
+    this.regressed = regressionChecker(this.options, this.vitest.config.root, this.isShardRun())
     this.watchdog?.start()
   }
 
@@ -112,6 +122,14 @@ export class MemoryReporter implements Reporter {
 
   onTestCaseResult(test: TestCase): void {
     this.running.delete(test.id)
+    const memory = this.regressed && test.meta().memory
+    if (memory && isTest(memory)) {
+      const message = this.regressed!(test.project.name, this.relative(test.module.moduleId), test.fullName, memory)
+      // Into the runner task's annotations (what `annotations()` copies; not in Vitest's public
+      // types), before any reporter's onTestRunEnd, so Vitest's HTML reporter and blob reports include it.
+      const task = (test as unknown as { task?: { annotations?: Array<{ type: string; message: string }> } }).task
+      if (message && Array.isArray(task?.annotations)) task.annotations.push({ type: 'vitest-memory', message })
+    }
   }
 
   onTestRunEnd(testModules: ReadonlyArray<TestModule>): void {
@@ -127,6 +145,8 @@ export class MemoryReporter implements Reporter {
     if (this.modules.size === 0 && interrupted.size === 0 && !watchdog.message) return
     const report = this.buildReport([...interrupted.values()])
     report.notes.push(...watchdog.notes)
+    const run = this.runContext([...interrupted.values()])
+    applyBaseline(report, this.options, run)
     let written: string | undefined
     if (this.options.outputFile !== false) {
       written = resolve(this.vitest.config.root, this.options.outputFile)
@@ -138,6 +158,7 @@ export class MemoryReporter implements Reporter {
         process.exitCode = 1
       }
     }
+    writeRunOutputs(report, this.options, run, written)
     const workersOver = report.workers.filter((w) => w.verdict === 'fail')
     if (workersOver.length > 0) process.exitCode = 1
     if (this.options.terminal !== 'off') {
@@ -147,9 +168,28 @@ export class MemoryReporter implements Reporter {
         reportPath: written ? this.relative(written) : undefined,
       })
       this.vitest.logger.log(text)
+      const baseline = renderBaselineTerminal(report, this.options.terminal === 'full')
+      if (baseline) this.vitest.logger.log(baseline)
+    } else if (report.baseline?.status === 'corrupt') {
+      this.vitest.logger.error(`vitest-memory: ${report.baseline.message}`)
     }
     // Last, so it is the line people see: the run failed because a worker was stopped.
     if (watchdog.message) this.vitest.logger.error(`${watchdog.message}\n`)
+  }
+
+  /** What the baseline and the other run-level outputs need to know about this run. */
+  private runContext(interrupted: ReportInterrupted[]): RunContext {
+    const unmeasured = new Set<string>()
+    for (const record of this.modules.values()) for (const k of record.unmeasured) unmeasured.add(k)
+    for (const t of interrupted) unmeasured.add(key(t.project, t.file, t.name))
+    const logger = this.vitest.logger
+    return {
+      root: this.vitest.config.root,
+      shard: this.isShardRun(),
+      unmeasured,
+      log: (m) => logger.log(m),
+      error: (m) => logger.error(m),
+    }
   }
 
   private isShardRun(): boolean {
