@@ -247,8 +247,11 @@ function resolveWatchdog(value: unknown, problems: Problems, memory: number): Re
   checkKeys(raw, WATCHDOG_KEYS, 'watchdog.', problems)
   let rss: number | undefined
   const share = typeof raw.rss === 'string' ? /^\s*(\d+(?:\.\d+)?)\s*%\s*$/.exec(raw.rss) : null
-  if (raw.rss === undefined) rss = Math.round(memory * DEFAULT_WATCHDOG_RSS)
-  else if (share) {
+  if (raw.rss === undefined) {
+    rss = Math.round(memory * DEFAULT_WATCHDOG_RSS)
+    // A machine this small gives the default nothing sound to stop at: off, unless asked for.
+    if (rss < MIN_WATCHDOG_RSS) return false
+  } else if (share) {
     const percent = Number(share[1])
     if (percent > 0 && percent <= 100) rss = Math.round((memory * percent) / 100)
     else problems.add(`watchdog.rss: ${JSON.stringify(raw.rss)} must be a share of the machine's memory between 0% and 100%, e.g. '50%'`)
@@ -256,7 +259,7 @@ function resolveWatchdog(value: unknown, problems: Problems, memory: number): Re
     rss = problems.try(() => parseSize(raw.rss, 'watchdog.rss'))
   }
   if (rss !== undefined && rss < MIN_WATCHDOG_RSS) {
-    problems.add(`watchdog.rss: ${JSON.stringify(raw.rss ?? `${DEFAULT_WATCHDOG_RSS * 100}%`)} is ${rss} bytes, below what an idle Vitest worker already uses: every worker would be stopped at once. Use at least 100 MB, or watchdog: false to turn the watchdog off.`)
+    problems.add(`watchdog.rss: ${JSON.stringify(raw.rss)} is ${rss} bytes, below what an idle Vitest worker already uses: every worker would be stopped at once. Use at least 100 MB, or watchdog: false to turn the watchdog off.`)
   }
   let interval = DEFAULT_WATCHDOG_INTERVAL
   if (raw.interval !== undefined) {
