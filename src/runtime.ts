@@ -18,9 +18,13 @@ export interface TestBudgetInput {
   peak?: Size
   /** Peak RSS above the RSS at the test's start. */
   rss?: Size
+  /** External memory (Buffers...) after GC, minus before. */
+  external?: Size
+  /** Handles the test may leave open (a count). */
+  handles?: number
 }
 
-const KEYS = ['retained', 'peak', 'rss'] as const
+const KEYS = ['retained', 'peak', 'rss', 'external'] as const
 
 /**
  * Set the memory budget of the current test (called inside a test) or of every test in the
@@ -39,9 +43,13 @@ export function setMemoryBudget(budget: TestBudgetInput): void {
   }
   const resolved: ResolvedBudget = {}
   for (const key of Object.keys(budget)) {
-    if (!(KEYS as readonly string[]).includes(key)) {
-      throw new TypeError(`setMemoryBudget: ${key} is not a budget. Use ${KEYS.join(', ')}.`)
+    if (!(KEYS as readonly string[]).includes(key) && key !== 'handles') {
+      throw new TypeError(`setMemoryBudget: ${key} is not a budget. Use ${KEYS.join(', ')} or handles.`)
     }
+  }
+  if (budget.handles !== undefined) {
+    if (!Number.isInteger(budget.handles) || budget.handles < 0) throw new TypeError(`setMemoryBudget: handles is a count of handles the test may leave open (0 or more), got ${JSON.stringify(budget.handles)}`)
+    resolved.handles = budget.handles
   }
   for (const key of KEYS) {
     if (budget[key] !== undefined) resolved[key] = parseSize(budget[key], `setMemoryBudget: ${key}`)

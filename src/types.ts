@@ -20,6 +20,10 @@ export interface ResolvedBudget {
   peak?: number
   /** Peak RSS during the test, above the RSS at its start. */
   rss?: number
+  /** External memory (Buffers, ArrayBuffers, addons that report it) after GC, minus before. */
+  external?: number
+  /** How many handles (timers, sockets, servers, registered resources) may be left open: a count. */
+  handles?: number
 }
 
 /** Run-level limits per worker (process or thread), judged by the reporter at the end of the run. */
@@ -132,7 +136,7 @@ export interface WorkerInfo {
 
 export interface BudgetViolation {
   /** `heapGrowth` for worker budgets; worker `rss` is the absolute peak, test and file `rss` the peak above start. */
-  metric: 'retained' | 'peak' | 'rss' | 'heapGrowth' | 'leak'
+  metric: 'retained' | 'peak' | 'rss' | 'external' | 'handles' | 'heapGrowth' | 'leak'
   limit: number
   actual: number
   message: string
@@ -192,6 +196,8 @@ export interface FileMemory {
   rssPeak: number
   externalBefore: number
   externalAfter: number
+  /** Handles open after the file's tests (and its hooks) that were not open before them, by type. */
+  handlesLeft?: Record<string, number>
   harnessGcMs: number
   fullGcs: number
   budget: ResolvedBudget

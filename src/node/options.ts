@@ -16,6 +16,10 @@ export interface BudgetInput {
   peak?: Size
   /** Peak RSS above the RSS at the start (process-wide: shared by all threads of a thread pool). */
   rss?: Size
+  /** External memory (Buffers, ArrayBuffers, addons that report it) after GC, minus before: native growth the heap does not show. */
+  external?: Size
+  /** How many handles (timers, sockets, servers, registered resources) may be left open: a count, not a size. Opt-in: `0` fails any test that leaves one. */
+  handles?: number
 }
 
 /** Limits for one worker over the whole run, judged when the run ends. */
@@ -124,7 +128,8 @@ export class MemoryOptionsError extends Error {
 
 const TOP_KEYS = ['mode', 'budget', 'fileBudget', 'workerBudget', 'budgetMode', 'overrides', 'outputFile', 'top', 'terminal', 'repeat', 'watchdog', ...REPORT_OPTION_KEYS] as const
 const REPEAT_KEYS = ['files', 'runs', 'warmup', 'sensitivity', 'snapshots'] as const
-const BUDGET_KEYS = ['retained', 'peak', 'rss'] as const
+const BUDGET_KEYS = ['retained', 'peak', 'rss', 'external', 'handles'] as const
+const BUDGET_SIZE_KEYS = ['retained', 'peak', 'rss', 'external'] as const
 const WORKER_BUDGET_KEYS = ['heapGrowth', 'rss'] as const
 const OVERRIDE_KEYS = ['files', 'budget', 'fileBudget', 'budgetMode'] as const
 
@@ -177,13 +182,13 @@ function oneOf<T extends string>(value: unknown, allowed: readonly T[], name: st
   return fallback
 }
 
-function resolveSizes<K extends string>(value: unknown, keys: readonly K[], name: string, problems: Problems): Partial<Record<K, number>> {
+function resolveSizes<K extends string>(value: unknown, keys: readonly K[], name: string, problems: Problems, checkUnknown = true): Partial<Record<K, number>> {
   if (value === undefined) return {}
   if (!isPlainObject(value)) {
     problems.add(`${name} must be an object like { ${keys[0]}: '1 MB' }, got ${JSON.stringify(value)}`)
     return {}
   }
-  checkKeys(value, keys, `${name}.`, problems)
+  if (checkUnknown) checkKeys(value, keys, `${name}.`, problems)
   const out: Partial<Record<K, number>> = {}
   for (const key of keys) {
     if (value[key] === undefined) continue
@@ -194,7 +199,17 @@ function resolveSizes<K extends string>(value: unknown, keys: readonly K[], name
 }
 
 function resolveBudget(value: unknown, name: string, problems: Problems): ResolvedBudget {
-  const budget = resolveSizes(value, BUDGET_KEYS, name, problems)
+  if (value !== undefined && !isPlainObject(value)) {
+    problems.add(`${name} must be an object like { retained: '1 MB' }, got ${JSON.stringify(value)}`)
+    return {}
+  }
+  const { handles, ...sizes } = value ?? {}
+  checkKeys(value ?? {}, BUDGET_KEYS, `${name}.`, problems)
+  const budget: ResolvedBudget = resolveSizes(sizes, BUDGET_SIZE_KEYS, name, problems, false)
+  if (handles !== undefined) {
+    if (typeof handles === 'number' && Number.isInteger(handles) && handles >= 0) budget.handles = handles
+    else problems.add(`${name}.handles is a count of handles a test may leave open (0 or more), got ${JSON.stringify(handles)}`)
+  }
   if (budget.retained !== undefined && budget.peak !== undefined && budget.retained > budget.peak) {
     problems.add(`${name}.retained is larger than ${name}.peak: what a test retains is part of its peak, so the retained limit could never be reached. Lower ${name}.retained or raise ${name}.peak.`)
   }

@@ -21,29 +21,36 @@ export function budgetForFile(relativeFile: string, options: Pick<WorkerOptions,
   return result
 }
 
-export type Labels = Record<keyof Measured, string>
+export type Labels = Record<'retained' | 'peak' | 'rss' | 'external', string>
 
 /** How each metric reads in a message; `{v}` is the measured value. */
 export const TEST_LABELS: Labels = {
   retained: 'retained {v} after GC',
   peak: 'peak heap {v} above start',
   rss: 'peak RSS {v} above start',
+  external: 'external memory {v} after GC',
 }
 export const FILE_LABELS: Labels = {
   retained: 'file retained {v} after GC',
   peak: 'file peak heap {v} above start',
   rss: 'file peak RSS {v} above start',
+  external: 'file external memory {v} after GC',
 }
 export const WORKER_LABELS: Labels = {
   retained: 'worker heap grew {v} over the run',
   peak: 'worker peak heap {v}',
   rss: 'worker peak RSS {v}',
+  external: 'worker external memory {v}',
 }
 
 export interface Measured {
   retained: number
   peak: number
   rss: number
+  /** External memory growth after GC. */
+  external?: number
+  /** Handles left open, by type. */
+  handles?: Record<string, number>
 }
 
 /**
@@ -52,11 +59,17 @@ export interface Measured {
  */
 export function checkBudget(measured: Measured, budget: ResolvedBudget, labels: Labels = TEST_LABELS): BudgetViolation[] {
   const violations: BudgetViolation[] = []
-  for (const metric of ['retained', 'peak', 'rss'] as const) {
+  for (const metric of ['retained', 'peak', 'rss', 'external'] as const) {
     const limit = budget[metric]
     const actual = measured[metric]
-    if (limit === undefined || actual <= limit) continue
+    if (limit === undefined || actual === undefined || actual <= limit) continue
     violations.push({ metric, limit, actual, message: overBudgetMessage(labels[metric].replace('{v}', formatBytes(actual)), actual, limit) })
+  }
+  const left = Object.entries(measured.handles ?? {})
+  const open = left.reduce((n, [, count]) => n + count, 0)
+  if (budget.handles !== undefined && open > budget.handles) {
+    const what = left.map(([type, count]) => `${count} ${type}`).join(', ')
+    violations.push({ metric: 'handles', limit: budget.handles, actual: open, message: `left ${open} handle${open === 1 ? '' : 's'} open (${what}), budget ${budget.handles}` })
   }
   return violations
 }

@@ -222,7 +222,7 @@ export function install(): void {
               const reading = await sampler.exact()
               return { reading, retained: reading.heap - before.reading.heap, precision: 'exact' as const, retainedMax: undefined }
             })()
-          : await sampler.after(before, escalationBudget(retainedBudget, options.escalateAbove), seen.majorGcs > 0)
+          : await sampler.after(before, escalationBudget(retainedBudget, options.escalateAbove), seen.majorGcs > 0, own?.budget?.external ?? slot.fileBudget?.external ?? eff.budget.external)
       const after = result.reading
       const budget: ResolvedBudget = { ...eff.budget, ...slot.fileBudget, ...own?.budget }
       const peakHeap = Math.max(before.reading.heap, endHeap, seen.peakBeforeGc, after.heap)
@@ -281,10 +281,16 @@ export function install(): void {
         memory.repeat = outcome
         memory.retained = outcome.perRun
         // The leak rule replaces the retained budget; peak and RSS budgets see the worst run.
-        violations = checkBudget({ retained: 0, peak: plan.peak, rss: plan.rss }, { peak: budget.peak, rss: budget.rss })
+        violations = checkBudget({ retained: 0, peak: plan.peak, rss: plan.rss, handles: memory.handlesLeft }, { peak: budget.peak, rss: budget.rss, handles: budget.handles })
         if (decision.verdict === 'leak') violations.unshift(leakViolation(outcome, repeat.sensitivity))
       } else if (!concurrent) {
-        violations = checkBudget({ retained: memory.retained, peak: peakHeap - memory.heapBefore, rss: memory.rssPeak - memory.rssBefore }, budget)
+        violations = checkBudget({
+          retained: memory.retained,
+          peak: peakHeap - memory.heapBefore,
+          rss: memory.rssPeak - memory.rssBefore,
+          external: memory.externalAfter - memory.externalBefore,
+          handles: memory.handlesLeft,
+        }, budget)
       }
       if (!concurrent) judge(memory, violations, eff.budgetMode)
       finished.meta.memory = memory
@@ -363,7 +369,15 @@ export function install(): void {
       startedAt: fileStartedAt,
       at: Date.now(),
     }
-    const violations = checkBudget({ retained: memory.retained, peak: memory.peakHeap - memory.heapBefore, rss: memory.rssPeak - memory.rssBefore }, budget, FILE_LABELS)
+    const left = handlesLeft(fileStart.handles, end.handles)
+    if (left) memory.handlesLeft = left
+    const violations = checkBudget({
+      retained: memory.retained,
+      peak: memory.peakHeap - memory.heapBefore,
+      rss: memory.rssPeak - memory.rssBefore,
+      external: memory.externalAfter - memory.externalBefore,
+      handles: left,
+    }, budget, FILE_LABELS)
     judge(memory, violations, eff.budgetMode)
     file.meta.memory = memory
     if (memory.verdict === 'fail') {

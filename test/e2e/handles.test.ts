@@ -4,6 +4,7 @@ import { findTest, runFixture } from '../helpers/run-vitest.ts'
 test.each(['forks', 'threads', 'vmThreads'])('handles a test leaves open are reported by type, and only those (%s)', async (pool) => {
   const { code, output, report } = await runFixture('handles', ['run', `--pool=${pool}`])
   expect(code, output).toBe(0)
+  expect(report?.tests).toHaveLength(36)
   expect(findTest(report, 'leaves an interval running').handlesLeft).toEqual({ Timeout: 1 })
   expect(findTest(report, 'leaves a server listening').handlesLeft).toEqual({ TCPServerWrap: 1 })
   expect(findTest(report, 'clears its own timers').handlesLeft).toBeUndefined()
@@ -12,4 +13,19 @@ test.each(['forks', 'threads', 'vmThreads'])('handles a test leaves open are rep
   const clean = report!.tests.filter((t) => t.name.startsWith('clean '))
   expect(clean).toHaveLength(30)
   expect(clean.filter((t) => t.handlesLeft).map((t) => [t.name, t.handlesLeft])).toEqual([])
+})
+
+test('opt-in budgets: handles left open and external memory fail the tests that caused them, naming the signal', async () => {
+  const { code, output, report } = await runFixture('handles', ['run'], { env: { STRICT: '1' } })
+  expect(code).toBe(1)
+  const failed = report!.tests.filter((t) => t.verdict === 'fail').map((t) => [t.name, t.violations!.map((v) => v.metric)])
+  expect(failed.sort()).toEqual([
+    ['keeps a Buffer alive: the heap stays flat, external memory grows', ['external']],
+    ['leaves a server listening', ['handles']],
+    ['leaves an interval running', ['handles']],
+  ])
+  expect(output).toContain('MemoryBudgetError: left 1 handle open (1 Timeout), budget 0')
+  expect(output).toContain('MemoryBudgetError: left 1 handle open (1 TCPServerWrap), budget 0')
+  expect(output).toMatch(/MemoryBudgetError: external memory 30\d kB after GC, budget 100 kB/)
+  expect(findTest(report, 'keeps a Buffer alive: the heap stays flat, external memory grows').retained).toBeLessThan(100_000)
 })

@@ -26,6 +26,13 @@ describe('checkBudget', () => {
     expect(checkBudget({ retained: 3e9, peak: 0, rss: 0 }, { retained: 2e9 }, WORKER_LABELS)[0]!.message).toBe('worker heap grew 3 GB over the run, budget 2 GB (+50%)')
   })
 
+  test('external memory and handles left open', () => {
+    const [external, handles] = checkBudget({ retained: 0, peak: 0, rss: 0, external: 600_000, handles: { Timeout: 1, TCPServerWrap: 1 } }, { external: 500_000, handles: 0 })
+    expect(external!.message).toBe('external memory 600 kB after GC, budget 500 kB (+20%)')
+    expect(handles).toMatchObject({ metric: 'handles', limit: 0, actual: 2, message: 'left 2 handles open (1 Timeout, 1 TCPServerWrap), budget 0' })
+    expect(checkBudget({ retained: 0, peak: 0, rss: 0, handles: { Timeout: 1 } }, { handles: 1 })).toEqual([])
+  })
+
   test('a zero budget reports the amount over it', () => {
     expect(checkBudget({ retained: 2_000, peak: 0, rss: 0 }, { retained: 0 })[0]!.message).toBe('retained 2 kB after GC, budget 0 B (+2 kB)')
   })

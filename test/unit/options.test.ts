@@ -4,7 +4,8 @@ import { MemoryOptionsError, resolveOptions } from '../../src/node/options.ts'
 
 describe('resolveOptions', () => {
   test('defaults', () => {
-    expect(resolveOptions({}, {})).toEqual({
+    // Each capability's own defaults are checked with it below; these are the core ones.
+    expect(resolveOptions({}, {})).toMatchObject({
       mode: 'auto',
       budget: {},
       fileBudget: {},
@@ -15,7 +16,26 @@ describe('resolveOptions', () => {
       top: 5,
       terminal: 'auto',
       watchdog: { rss: expect.any(Number), interval: 100 },
+      repeat: { all: false, flagged: false, files: [], runs: 10, warmup: 2, sensitivity: 1_800, snapshots: false },
     })
+  })
+
+  test('repeat: options and the VITEST_MEMORY_REPEAT / VITEST_MEMORY_SNAPSHOTS switches', () => {
+    expect(resolveOptions({ repeat: { files: 'test/cache/**', runs: 4, warmup: 0, sensitivity: '2 KiB' } }, {}).repeat).toMatchObject({ files: ['test/cache/**'], runs: 4, warmup: 0, sensitivity: 2048 })
+    expect(resolveOptions({}, { VITEST_MEMORY_REPEAT: 'all' }).repeat.all).toBe(true)
+    expect(resolveOptions({}, { VITEST_MEMORY_REPEAT: 'flagged' }).repeat.flagged).toBe(true)
+    expect(resolveOptions({ repeat: { files: 'x/**' } }, { VITEST_MEMORY_REPEAT: 'off' }).repeat.files).toEqual([])
+    expect(resolveOptions({}, { VITEST_MEMORY_SNAPSHOTS: '1' }).repeat.snapshots).toBe(true)
+    expect(() => resolveOptions({}, { VITEST_MEMORY_REPEAT: 'some' })).toThrow(/VITEST_MEMORY_REPEAT \(environment\) must be 'all', 'flagged' or 'off'/)
+    expect(() => resolveOptions({ repeat: { runs: 0 } }, {})).toThrow(/repeat\.runs must be a whole number, 1 or more, got 0/)
+    expect(() => resolveOptions({ repeat: { warmup: 1.5 } }, {})).toThrow(/repeat\.warmup must be a whole number/)
+    expect(() => resolveOptions({ repeat: { rnus: 3 } }, {})).toThrow(/repeat\.rnus is not an option: did you mean repeat\.runs\?/)
+  })
+
+  test('budgets take external memory (a size) and handles (a count)', () => {
+    expect(resolveOptions({ budget: { external: '256 KB', handles: 0 } }, {}).budget).toEqual({ external: 256_000, handles: 0 })
+    expect(() => resolveOptions({ budget: { handles: '1 MB' } }, {})).toThrow(/budget\.handles is a count of handles a test may leave open \(0 or more\), got "1 MB"/)
+    expect(() => resolveOptions({ budget: { handels: 0 } }, {})).toThrow(/budget\.handels is not an option: did you mean budget\.handles\?/)
   })
 
   test('sizes are parsed everywhere they appear', () => {
@@ -103,5 +123,83 @@ describe('resolveOptions', () => {
     const { rss } = resolveOptions({}, {}).watchdog as { rss: number }
     expect(rss).toBeGreaterThan(0)
     expect(rss).toBeLessThanOrEqual(Math.round(totalmem() / 2))
+  })
+})
+
+describe('resolveOptions: baseline, html, markdown, githubActions', () => {
+  test('defaults', () => {
+    expect(resolveOptions({}, {})).toMatchObject({
+      baseline: {
+        explicit: false,
+        file: 'vitest-memory.baseline.json',
+        update: false,
+        mode: 'fail',
+        tolerance: { retained: { relative: 0.2, absolute: 500_000 }, peak: { relative: 0.4, absolute: 2_000_000 } },
+      },
+      html: '.vitest-memory/report.html',
+      markdown: '.vitest-memory/summary.md',
+      githubActions: false,
+    })
+  })
+
+  test('baseline options are parsed: tolerances as fractions, percentages and sizes', () => {
+    const { baseline } = resolveOptions({ baseline: { file: 'memory/base.json', mode: 'warn', tolerance: { retained: { relative: '10%', absolute: '1 MB' }, peak: { relative: 0.5 } } } }, {})
+    expect(baseline).toEqual({
+      explicit: true,
+      file: 'memory/base.json',
+      update: false,
+      mode: 'warn',
+      tolerance: { retained: { relative: 0.1, absolute: 1_000_000 }, peak: { relative: 0.5, absolute: 2_000_000 } },
+    })
+    expect(resolveOptions({ baseline: false }, {}).baseline).toBe(false)
+    expect(resolveOptions({ baseline: true }, {}).baseline).toMatchObject({ explicit: true, mode: 'fail' })
+  })
+
+  test.each([
+    [{}, {}, false],
+    [{ baseline: { update: true } }, {}, 'changed'],
+    [{ baseline: { update: 'all' } }, {}, 'all'],
+    [{}, { VITEST_MEMORY_UPDATE_BASELINE: '1' }, 'changed'],
+    [{}, { VITEST_MEMORY_UPDATE_BASELINE: 'true' }, 'changed'],
+    [{}, { VITEST_MEMORY_UPDATE_BASELINE: 'all' }, 'all'],
+    [{ baseline: { update: true } }, { VITEST_MEMORY_UPDATE_BASELINE: '0' }, false],
+    [{ baseline: { update: 'all' } }, { VITEST_MEMORY_UPDATE_BASELINE: '' }, 'all'],
+  ])('update: options %j with environment %j gives %j', (options, env, update) => {
+    const baseline = resolveOptions(options, env).baseline
+    expect(baseline && baseline.update).toBe(update)
+  })
+
+  test('githubActions follows GITHUB_ACTIONS unless set', () => {
+    expect(resolveOptions({}, { GITHUB_ACTIONS: 'true' }).githubActions).toBe(true)
+    expect(resolveOptions({}, { GITHUB_ACTIONS: 'false' }).githubActions).toBe(false)
+    expect(resolveOptions({ githubActions: false }, { GITHUB_ACTIONS: 'true' }).githubActions).toBe(false)
+    expect(resolveOptions({ githubActions: true }, {}).githubActions).toBe(true)
+  })
+
+  test('html and markdown take a path or false', () => {
+    expect(resolveOptions({ html: 'out/memory.html', markdown: false }, {})).toMatchObject({ html: 'out/memory.html', markdown: false })
+  })
+
+  test.each([
+    [{ baseline: 'base.json' }, `baseline must be an object like { file: 'vitest-memory.baseline.json', mode: 'warn' }, or false; got "base.json"`],
+    [{ baseline: { file: 'base.txt' } }, 'baseline.file must be a path ending in .json'],
+    [{ baseline: { mode: 'strict' } }, `baseline.mode must be one of 'fail', 'warn', 'off', got "strict"`],
+    [{ baseline: { update: 'yes' } }, `baseline.update must be true, 'changed', 'all' or false, got "yes"`],
+    [{ baseline: { tolerance: { retained: { relative: '10 percent' } } } }, `baseline.tolerance.retained.relative must be a fraction of the baseline value like 0.2, or a percentage like '20%', got "10 percent"`],
+    [{ baseline: { tolerance: { retained: { relative: -0.1 } } } }, 'baseline.tolerance.retained.relative must be a fraction'],
+    [{ baseline: { tolerance: { peak: { absolute: '2 MX' } } } }, 'baseline.tolerance.peak.absolute: "2 MX" is not a size'],
+    [{ baseline: { tolerance: { retained: '1 MB' } } }, `baseline.tolerance.retained must be an object like { relative: '20%', absolute: '500 kB' }`],
+    [{ baseline: { tolerance: { retain: {} } } }, 'baseline.tolerance.retain is not an option: did you mean baseline.tolerance.retained?'],
+    [{ baseline: { fiel: 'x.json' } }, 'baseline.fiel is not an option: did you mean baseline.file?'],
+    [{ html: 'report.htm' }, 'html must end in .html, got "report.htm"'],
+    [{ html: '' }, 'html must be a path relative to the project root (or absolute), or false for none'],
+    [{ markdown: 'summary.txt' }, 'markdown must end in .md, got "summary.txt"'],
+    [{ githubActions: 'yes' }, 'githubActions must be true or false (default: on when GITHUB_ACTIONS=true), got "yes"'],
+  ])('%j is rejected: %s', (options, message) => {
+    expect(() => resolveOptions(options, {})).toThrow(message)
+  })
+
+  test('VITEST_MEMORY_UPDATE_BASELINE is validated', () => {
+    expect(() => resolveOptions({}, { VITEST_MEMORY_UPDATE_BASELINE: 'please' })).toThrow(/VITEST_MEMORY_UPDATE_BASELINE \(environment\) must be 1 \(update the tests that changed\) or all \(rewrite every value\), got "please"/)
   })
 })

@@ -4,7 +4,7 @@ import { memory } from '../../src/node/plugin.ts'
 import { PROVIDE_KEY } from '../../src/types.ts'
 
 function fakeVitest() {
-  return { config: { reporters: [] as unknown[] }, logger: { log: vi.fn() } }
+  return { config: { reporters: [] as unknown[], root: '/repo' }, logger: { log: vi.fn() } }
 }
 function fakeProject(name: string, options: { browser?: boolean; pool?: string } = {}) {
   return {
