@@ -28,6 +28,7 @@ describe('examples/leaky', () => {
     'listeners pile up on a long-lived emitter',
     'pipeline queues far more commands than there are items (seeds/000)',
     'global error list keeps every error and its context (seeds/001)',
+    'a small listener leak, confirmed by repetition',
   ]
 
   test.each(['auto', 'exact'] as const)('%s mode: every leak is flagged, no control is', (mode) => {
@@ -40,6 +41,17 @@ describe('examples/leaky', () => {
     expect(controls.every((t) => t.verdict === 'pass' && t.state === 'passed')).toBe(true)
     expect(output).toContain('Most retained (after GC)')
     expect(output).toContain('Heap over the run, per worker')
+  })
+
+  test('repetition tells the small leak from one-time growth and says what grew', () => {
+    const { report, output } = runs.auto!
+    const leak = report!.tests.find((t) => t.name === 'a small listener leak, confirmed by repetition')!
+    expect(leak.repeat).toMatchObject({ verdict: 'leak', signal: 'heap' })
+    expect(leak.repeat!.grew!.map((g) => g.kind)).toContain('(closure)')
+    const once = report!.tests.find((t) => t.name === 'a lazy singleton: one-time growth, not a leak')!
+    expect(once.repeat?.verdict).toBe('one-time')
+    expect(once.verdict).toBe('pass')
+    expect(output).toMatch(/leaks \d+(\.\d+)? kB of heap per run: \d+ of 10 counted runs grew/)
   })
 
   test('auto and exact mode agree on every verdict', () => {

@@ -270,6 +270,7 @@ export function install(): void {
         // replaced meta object would stay alive in that queue and look like per-run growth.
         if (plan.done < plan.total) return
         plans.delete(t.id)
+        if (plan.snapshot) plan.grew = diffSnapshotFiles(plan.snapshot.before, plan.snapshot.after, repeat.snapshots)
         const runs = deltasOf(plan.marks)
         const decision = decide(runs, plan.warmup, repeat.sensitivity)
         const outcome: RepeatResult = { runs, warmup: plan.warmup, verdict: decision.verdict, perRun: Math.round(decision.perRun) }
@@ -329,8 +330,8 @@ export function install(): void {
       plan.marks.push({ heap: before.reading.heap, external: before.reading.external, rss: before.reading.rss })
       const n = plan.marks.length
       if (plan.snapshot && n === plan.total) {
+        // Summarized at the end of this run: parsing a snapshot would swell this run's peak.
         takeSnapshot(plan.snapshot.after)
-        plan.grew = diffSnapshotFiles(plan.snapshot.before, plan.snapshot.after, repeat.snapshots)
       } else if (n === plan.total - 1 && likelyLeak(deltasOf(plan.marks), plan.warmup, repeat.sensitivity)) {
         // Every counted run so far grew: snapshot around the last one to say what grows.
         const dir = repeat.snapshots ? repeat.snapshotDir : join(tmpdir(), 'vitest-memory-snapshots')
