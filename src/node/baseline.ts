@@ -106,6 +106,7 @@ function checkEntry(value: unknown, where: string): string | undefined {
 /** What is wrong with a parsed baseline file, or undefined when it is fine. */
 export function checkBaseline(data: unknown): string | undefined {
   if (!isPlainObject(data)) return 'it must be a JSON object'
+  if (Array.isArray(data.tests) && isPlainObject(data.summary)) return 'it is a vitest-memory report; make a baseline from a report with npx vitest-memory baseline update <report.json>'
   if (data.schemaVersion !== BASELINE_SCHEMA_VERSION) {
     return `schemaVersion must be ${BASELINE_SCHEMA_VERSION}, got ${JSON.stringify(data.schemaVersion)}`
   }
@@ -231,12 +232,13 @@ const LABELS = {
  * Negative retained values (the test freed memory it did not allocate) count as 0.
  */
 export function compareEntry(current: BaselineEntry, base: BaselineEntry, tolerance: BaselineTolerance): BaselineDelta {
+  // Whole bytes: a hand-edited baseline may hold fractions.
   const delta: BaselineDelta = {
     status: 'same',
-    retained: base.retained,
-    peak: base.peak,
-    retainedDelta: current.retained - base.retained,
-    peakDelta: current.peak - base.peak,
+    retained: Math.round(base.retained),
+    peak: Math.round(base.peak),
+    retainedDelta: Math.round(current.retained - base.retained),
+    peakDelta: Math.round(current.peak - base.peak),
   }
   const messages: string[] = []
   let regressed = false

@@ -72,6 +72,8 @@ export interface ReportOptionsInput {
 }
 
 export interface ResolvedBaseline {
+  /** Whether `baseline` was set in the options (the terminal mentions a missing file only then). */
+  explicit: boolean
   file: string
   update: BaselineUpdate
   mode: BudgetMode
@@ -189,7 +191,7 @@ function resolveBaseline(value: unknown, env: Record<string, string | undefined>
       }
     }
   }
-  return { file, update: resolveUpdate(raw.update, env, h), mode, tolerance }
+  return { explicit: value !== undefined, file, update: resolveUpdate(raw.update, env, h), mode, tolerance }
 }
 
 /** Validate the output options of `input` (the whole options object) and fill in defaults. */

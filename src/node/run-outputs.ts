@@ -170,10 +170,15 @@ export function writeRunOutputs(report: MemoryReport, options: ResolvedReportOpt
   return written
 }
 
-/** The baseline's lines for the terminal, after the summary. Empty when there is nothing to say. */
-export function renderBaselineTerminal(report: MemoryReport, full: boolean): string {
+/**
+ * The baseline's lines for the terminal, after the summary. Empty when there is nothing to say:
+ * no comparison, or no baseline file while the options never asked for one (then the hint is in
+ * the report, the Markdown summary and the full terminal summary only).
+ */
+export function renderBaselineTerminal(report: MemoryReport, full: boolean, options?: ResolvedReportOptions): string {
   const b = report.baseline
   if (!b) return ''
+  if (b.status === 'missing' && !full && options?.baseline && !options.baseline.explicit) return ''
   const tag = c.inverse(c.bold(' BASELINE '))
   const color = b.verdict === 'fail' || b.status === 'corrupt' ? c.red : b.verdict === 'warn' ? c.yellow : (s: string) => s
   const out = [`${tag} ${color(b.message)}`]

@@ -168,7 +168,7 @@ export class MemoryReporter implements Reporter {
         reportPath: written ? this.relative(written) : undefined,
       })
       this.vitest.logger.log(text)
-      const baseline = renderBaselineTerminal(report, this.options.terminal === 'full')
+      const baseline = renderBaselineTerminal(report, this.options.terminal === 'full', this.options)
       if (baseline) this.vitest.logger.log(baseline)
     } else if (report.baseline?.status === 'corrupt') {
       this.vitest.logger.error(`vitest-memory: ${report.baseline.message}`)
