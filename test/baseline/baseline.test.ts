@@ -84,7 +84,7 @@ describe('the file', () => {
   })
 
   test('is the same text whatever order the entries were added in', () => {
-    const reversed = baseline(Object.fromEntries(Object.entries(b.tests).reverse().map(([p, files]) => [p, Object.fromEntries(Object.entries(files).reverse())])), b.files)
+    const reversed = baseline(Object.fromEntries(Object.entries(b.tests).toReversed().map(([p, files]) => [p, Object.fromEntries(Object.entries(files).toReversed())])), b.files)
     expect(serializeBaseline(reversed)).toBe(serializeBaseline(b))
   })
 

@@ -95,16 +95,16 @@ describe('a real run', () => {
     try {
       const names = await page.$$eval('[data-table="tests"] [data-key="name"].vt-cell', (cells) => cells.map((c) => c.textContent))
       expect(names).toEqual(expect.arrayContaining([
-        'names are data > <img src=x onerror="window.__pwned = 1">',
-        'names are data > </script><script>window.__pwned = 2</script>',
+        'names are data > <img src=x onerror="window.pwned = 1">',
+        'names are data > </script><script>window.pwned = 2</script>',
         'names are data > ends with a comment <!-- and & ampersands',
       ]))
-      expect(await page.evaluate(() => (window as { __pwned?: unknown }).__pwned)).toBeUndefined()
+      expect(await page.evaluate(() => (globalThis as { pwned?: unknown }).pwned)).toBeUndefined()
       expect(await page.$$('#app img')).toHaveLength(0)
       expect(await page.$$eval('script', (s) => s.length)).toBe(3)
       // Open the details of one: still text.
       await page.click('[data-table="tests"] .vt-row:has-text("onerror")')
-      expect(await page.textContent('#details h3')).toBe('names.test.ts > names are data > <img src=x onerror="window.__pwned = 1">')
+      expect(await page.textContent('#details h3')).toBe('names.test.ts > names are data > <img src=x onerror="window.pwned = 1">')
     } finally {
       await close()
     }
@@ -148,19 +148,19 @@ describe('interaction', () => {
       await page.fill('#filter', 'FEATURE 3 ')
       const expected = report.tests.filter((t) => `${t.file} > ${t.name}`.toLowerCase().includes('feature 3 '))
       expect(expected.length).toBeGreaterThan(0)
-      await page.waitForFunction((n) => document.getElementById('count')!.textContent === `${n} of 200 tests`, expected.length)
+      await page.waitForFunction(`document.getElementById('count').textContent === '${expected.length} of 200 tests'`)
       const shown = await shownRows(page)
       expect(shown.every((i) => report.tests[i]!.name.toLowerCase().includes('feature 3 '))).toBe(true)
 
       await page.fill('#filter', '')
       await page.selectOption('#verdict-filter', 'flagged')
       const flagged = report.tests.filter((t) => t.verdict === 'fail' || t.verdict === 'warn' || t.baseline?.status === 'regressed')
-      await page.waitForFunction((n) => document.getElementById('count')!.textContent === `${n} of 200 tests`, flagged.length)
+      await page.waitForFunction(`document.getElementById('count').textContent === '${flagged.length} of 200 tests'`)
       expect(await page.$$eval('[data-table="tests"] .vt-row', (rows) => rows.every((r) => r.hasAttribute('data-flag')))).toBe(true)
 
       await page.selectOption('#verdict-filter', 'new')
       const fresh = report.tests.filter((t) => t.baseline?.status === 'new').length
-      await page.waitForFunction((n) => document.getElementById('count')!.textContent === `${n} of 200 tests`, fresh)
+      await page.waitForFunction(`document.getElementById('count').textContent === '${fresh} of 200 tests'`)
       await page.fill('#filter', 'no test is called this')
       await page.waitForSelector('[data-table="tests"] .vt-empty:not([hidden])')
     } finally {
@@ -187,19 +187,19 @@ describe('interaction', () => {
       expect(await page.textContent('#details')).toContain('What grew')
 
       await page.click('#file-chip button')
-      await page.waitForFunction(() => document.getElementById('count')!.textContent === '200 tests')
+      await page.waitForFunction(`document.getElementById('count').textContent === '200 tests'`)
     } finally {
       await close()
     }
   })
 
   test('markup in names, paths and messages is inert in every view', async () => {
-    const evil = syntheticReport({ tests: 20, files: 2, names: (i) => (i % 2 ? `<img src=x onerror="window.__pwned=${i}">` : `</script><script>window.__pwned=${i}</script><!--`) })
+    const evil = syntheticReport({ tests: 20, files: 2, names: (i) => (i % 2 ? `<img src=x onerror="window.pwned=${i}">` : `</script><script>window.pwned=${i}</script><!--`) })
     const renamed = evil.files[0]!.file
     for (const x of [...evil.tests, ...evil.files]) if (x.file === renamed) x.file = '<b>bold</b>/x.test.ts'
-    evil.tests[0]!.violations = [{ metric: 'retained', limit: 1, actual: 2, message: '<iframe src="javascript:window.__pwned=99">' }]
+    evil.tests[0]!.violations = [{ metric: 'retained', limit: 1, actual: 2, message: '<iframe src="javascript:window.pwned=99">' }]
     evil.tests[0]!.verdict = 'fail'
-    evil.notes.push('<script>window.__pwned = "note"</script>')
+    evil.notes.push('<script>window.pwned = "note"</script>')
     const { page, errors, close } = await open(write('evil.html', evil))
     try {
       expect(errors).toEqual([])
@@ -208,11 +208,11 @@ describe('interaction', () => {
       await page.click('[data-table="files"] .vt-row:has-text("<b>bold</b>/x.test.ts")')
       await page.selectOption('#verdict-filter', '')
       for (let i = 0; i < 3; i++) await page.click('[data-table="tests"] .vt-row >> nth=' + i)
-      expect(await page.evaluate(() => (window as { __pwned?: unknown }).__pwned)).toBeUndefined()
+      expect(await page.evaluate(() => (globalThis as { pwned?: unknown }).pwned)).toBeUndefined()
       // The page's own markup has <b> in its cards and banners; data-made elements would be in these places.
       expect(await page.$$('#app img, #app iframe, #app script, .vt b, #details b, .notes b')).toHaveLength(0)
       expect(await page.textContent('#file-chip')).toContain('<b>bold</b>/x.test.ts')
-      expect(await page.textContent('.notes')).toContain('<script>window.__pwned = "note"</script>')
+      expect(await page.textContent('.notes')).toContain('<script>window.pwned = "note"</script>')
     } finally {
       await close()
     }
