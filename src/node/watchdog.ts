@@ -36,9 +36,12 @@ export interface RunningNote {
   startedAt: number
 }
 
-/** What the watchdog leaves in `stopped-<id>.json` when it stops a worker. */
+/**
+ * What the watchdog leaves in `stopped-<id>.json` when it stops a worker (`rss-limit`), or in
+ * `died-<id>.json` when a worker it was sampling died by itself in the middle of a test (`died`).
+ */
 export interface StopRecord {
-  reason: 'rss-limit'
+  reason: 'rss-limit' | 'died'
   /** Worker id as in the notes: `pid` or `pid-threadId`. */
   id: string
   pid: number
@@ -46,11 +49,11 @@ export interface StopRecord {
   threadId: number
   pool: string
   limit: number
-  /** The reading that passed the limit. */
+  /** The reading that passed the limit (`died`: the last reading). */
   rss: number
-  /** When the worker was stopped (ms since epoch). */
+  /** When the worker was stopped (`died`: when the watchdog found it gone), ms since epoch. */
   at: number
-  /** RSS readings before the stop, `[ms since epoch, bytes]`, oldest first. */
+  /** RSS readings before the stop (or the death), `[ms since epoch, bytes]`, oldest first. */
   rssCurve: Array<[number, number]>
   /** The test the worker was running, if any (none: loading a file, or in its hooks). */
   test?: RunningNote
@@ -143,6 +146,8 @@ export class Watchdog {
   private readonly pidFiles = new Map<string, PidFile>()
   /** Child processes already killed, until they are gone. */
   private readonly killed = new Set<number>()
+  /** Workers (by id) stopped or found dead during this run: recorded once. */
+  private readonly recorded = new Set<string>()
   /** Worker threads of this process, by threadId (from `process.on('worker')`). */
   private readonly threads = new Map<number, Worker>()
   /** Thread pools: after stopping threads, wait for the RSS to come back under the limit before stopping more. */
@@ -151,7 +156,13 @@ export class Watchdog {
   private readonly onWorker = (worker: Worker): void => {
     const { threadId } = worker // -1 once the thread has exited
     this.threads.set(threadId, worker)
-    worker.once('exit', () => this.threads.delete(threadId))
+    worker.once('exit', () => {
+      this.threads.delete(threadId)
+      // A thread that ends in the middle of a test, and not by our hand: the V8 heap limit, a crash.
+      const id = `${process.pid}-${threadId}`
+      const announced = this.pidFiles.get(`worker-${id}.pid`)
+      if (this.running && announced) this.noteDeath(id, announced, this.history.get(process.pid))
+    })
   }
 
   constructor(
@@ -173,6 +184,10 @@ export class Watchdog {
 
   /** Stop sampling and forget every reading (at the end of a run). */
   stop(): void {
+    // A child that died since the last round, in the middle of a test: record it before forgetting.
+    for (const w of this.pidFiles.values()) {
+      if (w.pid !== process.pid && !this.killed.has(w.pid) && !isAlive(w.pid)) this.noteDeath(String(w.pid), w, this.history.get(w.pid))
+    }
     this.running = false
     this.halted = true
     if (this.timer) clearTimeout(this.timer)
@@ -180,6 +195,7 @@ export class Watchdog {
     this.history.clear()
     this.pidFiles.clear()
     this.killed.clear()
+    this.recorded.clear()
     this.threadsArmed = true
   }
 
@@ -255,11 +271,14 @@ export class Watchdog {
       const sample = samples.get(pid)
       // Not our child any more (the pid was reused) or gone: forget it and its pid files.
       if (!sample ? !isAlive(pid) : sample.ppid !== undefined && sample.ppid !== process.pid) {
+        const w = [...workers.values()].find((x) => x.pid === pid)
+        if (w && !this.killed.has(pid)) this.noteDeath(String(pid), w, this.history.get(pid))
         this.forget(pid, workers)
         continue
       }
       live.add(pid)
-      if (!sample) continue
+      // RSS 0: a process that has exited and not been reaped yet (a zombie). Not a reading.
+      if (!sample || sample.rss === 0) continue
       const curve = this.record(pid, now, sample.rss)
       if (sample.rss > this.options.rss && !this.killed.has(pid)) this.stopProcess(pid, workers, curve, now)
     }
@@ -316,8 +335,9 @@ export class Watchdog {
   }
 
   private write(record: StopRecord): void {
+    this.recorded.add(record.id)
     try {
-      writeFileSync(join(this.runningDir, `stopped-${record.id}.json`), JSON.stringify(record))
+      writeFileSync(join(this.runningDir, `${record.reason === 'died' ? 'died' : 'stopped'}-${record.id}.json`), JSON.stringify(record))
     } catch {
       // The folder is gone (the run is ending): the stop is still logged.
     }
@@ -326,6 +346,15 @@ export class Watchdog {
   private describe(record: StopRecord): string {
     const what = record.test ? `running ${record.test.name} (${record.test.file})` : 'outside any test (loading a file or in its hooks)'
     return `${formatBytes(record.rss)} > limit ${formatBytes(record.limit)}, ${what}`
+  }
+
+  /** A worker gone by itself while its test ran: keep the readings that led there. */
+  private noteDeath(id: string, w: PidFile, curve: Array<[number, number]> | undefined): void {
+    if (this.recorded.has(id) || !curve?.length) return
+    const test = this.note(id)
+    if (!test) return // between tests: it ended normally
+    const last = curve[curve.length - 1]!
+    this.write({ reason: 'died', id, pid: w.pid, threadId: w.threadId, pool: w.pool, limit: this.options.rss, rss: last[1], at: Date.now(), rssCurve: this.curveFor(curve, test), test })
   }
 
   private stopProcess(pid: number, workers: Map<string, PidFile>, curve: Array<[number, number]>, now: number): void {
@@ -362,7 +391,7 @@ export class Watchdog {
   }
 }
 
-/** The stops the watchdog recorded in `runningDir` during the run. */
+/** The stops (and deaths) the watchdog recorded in `runningDir` during the run. */
 export function readStops(runningDir: string): StopRecord[] {
   const found: StopRecord[] = []
   let names: string[] = []
@@ -372,7 +401,7 @@ export function readStops(runningDir: string): StopRecord[] {
     return found
   }
   for (const name of names) {
-    if (!name.startsWith('stopped-') || !name.endsWith('.json')) continue
+    if (!/^(stopped|died)-/.test(name) || !name.endsWith('.json')) continue
     try {
       found.push(JSON.parse(readFileSync(join(runningDir, name), 'utf8')) as StopRecord)
     } catch {
@@ -400,12 +429,25 @@ export interface ReportStop {
   threads?: number
 }
 
+/** How a worker that died by itself mid-test appears in the report: the watchdog's last readings of it. */
+export interface ReportDeath {
+  /** The process whose RSS was read (in thread pools, the Vitest process itself). */
+  pid: number
+  /** The last reading before the worker was found gone, bytes. */
+  rss: number
+  /** When the watchdog found it gone (ms since epoch). */
+  at: number
+  /** RSS readings from the start of the test to the last one: `[ms since epoch, bytes]`. */
+  rssCurve: Array<[number, number]>
+}
+
 interface InterruptedLike {
   id: string
   file: string
   name: string
   project: string
   stopped?: ReportStop
+  died?: ReportDeath
 }
 
 /**
@@ -413,18 +455,27 @@ interface InterruptedLike {
  * if Vitest did not report the test as started). Returns report notes for stops outside any test
  * and the message that fails the run (undefined when nothing was stopped).
  */
-export function applyStops(stops: StopRecord[], interrupted: Map<string, InterruptedLike>, relative: (path: string) => string): { notes: string[]; message: string | undefined } {
+export function applyStops(records: StopRecord[], interrupted: Map<string, InterruptedLike>, relative: (path: string) => string): { notes: string[]; message: string | undefined } {
   const notes: string[] = []
   const lines: string[] = []
+  const entryFor = (test: RunningNote): InterruptedLike => {
+    const entry = interrupted.get(test.id) ?? { id: test.id, file: relative(test.file), name: test.name, project: test.project }
+    interrupted.set(test.id, entry)
+    return entry
+  }
+  // Deaths the worker brought on itself: the readings leading there, and nothing else to say.
+  for (const d of records) {
+    if (d.reason === 'died' && d.test) entryFor(d.test).died = { pid: d.pid, rss: d.rss, at: d.at, rssCurve: d.rssCurve }
+  }
+  const stops = records.filter((s) => s.reason === 'rss-limit')
   for (const s of stops) {
-    const stopped: ReportStop = { reason: s.reason, pid: s.pid, limit: s.limit, rss: s.rss, at: s.at, rssCurve: s.rssCurve }
+    const stopped: ReportStop = { reason: 'rss-limit', pid: s.pid, limit: s.limit, rss: s.rss, at: s.at, rssCurve: s.rssCurve }
     if (s.threads !== undefined) stopped.threads = s.threads
     const who = s.threadId ? `thread ${s.threadId} of process ${s.pid}` : `worker ${s.pid}`
     const at = `RSS ${formatBytes(s.rss)}, limit ${formatBytes(s.limit)}`
     if (s.test) {
-      const entry = interrupted.get(s.test.id) ?? { id: s.test.id, file: relative(s.test.file), name: s.test.name, project: s.test.project }
+      const entry = entryFor(s.test)
       entry.stopped = stopped
-      interrupted.set(s.test.id, entry)
       lines.push(`  ${entry.file} > ${entry.name} (${who}, ${at})`)
     } else {
       notes.push(`The watchdog stopped ${who} (${at}) while it ran no test: it was loading a test file or running its hooks.`)

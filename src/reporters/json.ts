@@ -2,7 +2,7 @@
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type { REPORT_SCHEMA_VERSION } from '../constants.ts'
-import type { ReportStop } from '../node/watchdog.ts'
+import type { ReportDeath, ReportStop } from '../node/watchdog.ts'
 import type { BudgetMode, BudgetViolation, FileMemory, MeasureMode, ResolvedBudget, ResolvedWorkerBudget, TestMemory, Verdict } from '../types.ts'
 
 export interface ReportTest extends Omit<TestMemory, 'kind'> {
@@ -55,6 +55,8 @@ export interface ReportInterrupted {
   project: string
   /** Present when the RSS watchdog stopped the worker: the limit, the reading, and the RSS curve up to the stop. */
   stopped?: ReportStop
+  /** Present when the worker died by itself mid-test while the watchdog sampled it: its last RSS readings. */
+  died?: ReportDeath
 }
 
 /** Tolerance of the baseline comparison for one metric: a change counts when it exceeds both. */

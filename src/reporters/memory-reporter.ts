@@ -104,7 +104,7 @@ export class MemoryReporter implements Reporter {
       return found
     }
     for (const name of names) {
-      if (!name.endsWith('.json') || name.startsWith('stopped-')) continue
+      if (!name.endsWith('.json') || /^(stopped|died)-/.test(name)) continue
       try {
         const note = JSON.parse(readFileSync(join(this.runningDir, name), 'utf8')) as ReportInterrupted & { file: string }
         found.push({ id: note.id, file: this.relative(note.file), name: note.name, project: note.project })

@@ -80,6 +80,8 @@ export function renderSummary(report: MemoryReport, options: SummaryOptions): st
       if (s) {
         const shared = s.threads && s.threads > 1 ? c.dim(` · process RSS, shared by the ${s.threads} threads stopped`) : ''
         out.push(`       stopped by the watchdog at ${formatBytes(s.rss)} RSS (limit ${formatBytes(s.limit)}) ${sparkline(s.rssCurve.map((p) => p[1]), 24)}${shared}`)
+      } else if (t.died) {
+        out.push(c.dim(`       died by itself · last RSS reading ${formatBytes(t.died.rss)} ${sparkline(t.died.rssCurve.map((p) => p[1]), 24)}`))
       }
     }
   }

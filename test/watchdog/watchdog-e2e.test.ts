@@ -87,8 +87,13 @@ test('a worker killed by the V8 heap limit is named in the report', async () => 
   expect(output).toMatch(/heap out of memory|Reached heap limit/i)
   expect(report, output).toBeDefined()
   expect(report!.interrupted).toEqual([expect.objectContaining({ file: 'heap.test.ts', name: 'fills the heap until V8 gives up' })])
-  // It died by itself: the watchdog did not stop it.
+  // It died by itself: the watchdog did not stop it, but kept its readings up to the end.
   expect(report!.interrupted[0]!.stopped).toBeUndefined()
+  const died = report!.interrupted[0]!.died
+  expect(died, output).toBeDefined()
+  expect(died!.rssCurve.length).toBeGreaterThanOrEqual(1)
+  expect(died!.rss).toBe(died!.rssCurve.at(-1)![1])
+  expect(output).toMatch(/died by itself · last RSS reading [\d.]+ MB [▁▂▃▄▅▆▇█]+/)
   expectValid(report)
   expect(output).not.toContain('the watchdog stopped')
   expect(findTest(report, 'another file still reports').verdict).toBe('pass')

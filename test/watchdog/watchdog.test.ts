@@ -138,6 +138,58 @@ describe('process pools', () => {
     expect(w.watched).toEqual([])
   })
 
+  test('a child that dies by itself mid-test leaves its last readings; one that ends between tests leaves nothing', async () => {
+    const script = (code: number) => `const kept = []; let n = 0; const t = setInterval(() => { kept.push(Buffer.alloc(5_000_000, 1)); if (++n === 10) process.exit(${code}) }, 20)`
+    const dying = spawn(process.execPath, ['-e', script(7)], { stdio: 'ignore' })
+    const ending = spawn(process.execPath, ['-e', script(0)], { stdio: 'ignore' })
+    cleanup.push(() => dying.kill('SIGKILL'), () => ending.kill('SIGKILL'))
+    announce(String(dying.pid), dying.pid!)
+    announce(String(ending.pid), ending.pid!)
+    noteTest(String(dying.pid), dying.pid!, 'dies')
+    const w = watchdog(4000 * MB)
+    await w.tick() // at least one reading of each
+    w.start()
+    expect((await exited(dying)).code).toBe(7)
+    await exited(ending)
+    await until(() => w.watched.length === 0, 'both to be forgotten')
+    const records = readStops(dir)
+    expect(records).toHaveLength(1)
+    expect(records[0]).toMatchObject({ reason: 'died', id: String(dying.pid), pid: dying.pid, test: { name: 'dies' } })
+    expect(records[0]!.rssCurve.length).toBeGreaterThanOrEqual(1)
+    expect(records[0]!.rss).toBe(records[0]!.rssCurve.at(-1)![1])
+    // Not a stop: nothing fails the run because of it (Vitest does that itself).
+    expect(applyStops(records, new Map(), (p) => p).message).toBeUndefined()
+  })
+
+  test('a death between the last round and the end of the run is still recorded (stop() looks once more)', async () => {
+    const child = idleChild()
+    announce(String(child.pid), child.pid!)
+    noteTest(String(child.pid), child.pid!, 'dies last')
+    const w = watchdog(4000 * MB)
+    await w.tick()
+    child.kill('SIGKILL')
+    await exited(child)
+    w.stop()
+    expect(readStops(dir)).toEqual([expect.objectContaining({ reason: 'died', pid: child.pid, test: expect.objectContaining({ name: 'dies last' }) })])
+  })
+
+  test('an RSS of 0 (an exited process not yet reaped) is not taken as a reading', async () => {
+    const child = idleChild()
+    announce(String(child.pid), child.pid!)
+    noteTest(String(child.pid), child.pid!, 'zombie')
+    // What pidusage reads: a reading, then 0 while the process is a zombie, then nothing once it is gone.
+    const rss = [100 * MB, 0]
+    let gone = false
+    const w = watchdog(4000 * MB, { usage: async (pids) => new Map(gone ? [] : pids.map((pid) => [pid, { rss: rss.shift() ?? 0, ppid: process.pid }])) })
+    await w.tick()
+    await w.tick()
+    child.kill('SIGKILL')
+    await exited(child)
+    gone = true
+    await w.tick()
+    expect(readStops(dir)).toEqual([expect.objectContaining({ reason: 'died', rss: 100 * MB, rssCurve: [[expect.any(Number), 100 * MB]] })])
+  })
+
   test('stop() ends sampling and clears every reading', async () => {
     const child = idleChild()
     announce(String(child.pid), child.pid!)
@@ -236,6 +288,25 @@ describe('thread pools (threads of this process)', () => {
     expect(existsSync(join(dir, `worker-${id1}.pid`))).toBe(false)
   })
 
+  test('a thread that ends by itself mid-test leaves the readings that led there', async () => {
+    const w = watchdog(4000 * MB, { ownRss: () => 123 * MB })
+    const thread = new Worker(`
+      const { workerData } = require('node:worker_threads')
+      Atomics.wait(workerData.go, 0, 0)
+      throw new Error('crashed')
+    `, { eval: true, workerData: { go } })
+    thread.on('error', () => {})
+    await started(thread)
+    const id = `${process.pid}-${thread.threadId}`
+    announce(id, process.pid, thread.threadId)
+    noteTest(id, process.pid, 'crashes')
+    w.start()
+    await w.tick()
+    release()
+    expect(await threadExit(thread)).toBe(1)
+    expect(readStops(dir)).toEqual([expect.objectContaining({ reason: 'died', id, rss: 123 * MB, test: expect.objectContaining({ name: 'crashes' }) })])
+  })
+
   test('several threads running tests are stopped together, and each stop says so', async () => {
     const w = watchdog(400 * MB, { ownRss: () => 500 * MB })
     const threads = [parkedThread(), parkedThread()]
@@ -280,6 +351,13 @@ describe('reporter side', () => {
     expect(notes[0]).toBe('The watchdog stopped thread 3 of process 42 (RSS 312 MB, limit 300 MB) while it ran no test: it was loading a test file or running its hooks.')
     expect(notes[1]).toContain('In thread pools the limit applies to the whole Vitest process')
     expect(message).toContain('thread 3 of process 42, outside any test')
+  })
+
+  test('a death lands on its test as `died`, with no message', () => {
+    const interrupted = new Map<string, ReportInterrupted>()
+    const { notes, message } = applyStops([stop({ reason: 'died' })], interrupted, relative)
+    expect(interrupted.get('t1')).toEqual({ id: 't1', file: 'grow.test.ts', name: 'grows', project: '', died: { pid: 42, rss: 312 * MB, at: 1000, rssCurve: [[900, 100 * MB], [1000, 312 * MB]] } })
+    expect({ notes, message }).toEqual({ notes: [], message: undefined })
   })
 
   test('nothing stopped: no note, no message', () => {
