@@ -23,7 +23,7 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-describe.sequential('baseline flow', () => {
+describe('baseline flow', () => {
   test('no baseline yet: a notice, the run passes, nothing is written', async () => {
     const r = await run()
     expect(r.code, r.output).toBe(0)

@@ -31,7 +31,7 @@ async function shards(env: Record<string, string>) {
   return results
 }
 
-test.sequential('an update in the shards waits for the merge run, which writes every shard\'s tests', async () => {
+test('an update in the shards waits for the merge run, which writes every shard\'s tests', async () => {
   await shards({ VITEST_MEMORY_UPDATE_BASELINE: '1' })
   expect(existsSync(join(dir, 'vitest-memory.baseline.json'))).toBe(false)
   const merged = await runVitest(dir, ['--merge-reports'], { env: { ...BASE_ENV, VITEST_MEMORY_UPDATE_BASELINE: '1' } })
@@ -41,7 +41,7 @@ test.sequential('an update in the shards waits for the merge run, which writes e
   expect(Object.keys(baseline.tests[''])).toEqual(['s1.test.ts', 's2.test.ts', 's3.test.ts', 's4.test.ts'])
 })
 
-test.sequential('a regression in one shard is found once, in the merge run, with one report and one set of annotations', async () => {
+test('a regression in one shard is found once, in the merge run, with one report and one set of annotations', async () => {
   await shards({ LEAK_MB: '4', GITHUB_ACTIONS: 'true' })
   const merged = await runVitest(dir, ['--merge-reports'], { env: { ...BASE_ENV, GITHUB_ACTIONS: 'true', GITHUB_WORKSPACE: dir } })
   expect(merged.code, merged.output).toBe(1)
