@@ -3,16 +3,27 @@
 // annotations Vitest's own surfaces show. One copy of test/fixtures/baseline-basic, steered
 // through the environment, runs after run (the steps depend on each other).
 import { readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs'
-import { join } from 'node:path'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+import Ajv2020Module from 'ajv/dist/2020.js'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { copyFixture, findTest, runVitest, type RunResult } from '../helpers/run-vitest.ts'
 
 const BASELINE = 'vitest-memory.baseline.json'
+
+// Every report of the flow must match the published schema, baseline sections included.
+const require = createRequire(import.meta.url)
+const schema = JSON.parse(readFileSync(join(dirname(require.resolve('vitest-memory/package.json')), 'docs/report-schema.json'), 'utf8')) as object
+type Ajv2020Class = typeof Ajv2020Module.default
+const Ajv2020: Ajv2020Class = (Ajv2020Module as unknown as { default?: Ajv2020Class }).default ?? (Ajv2020Module as unknown as Ajv2020Class)
+const validate = new Ajv2020({ allErrors: true, strict: true, strictRequired: false, validateFormats: false }).compile(schema)
+
 let dir: string
 const read = (name: string) => readFileSync(join(dir, name), 'utf8')
 const run = (env: Record<string, string> = {}, args: string[] = ['run']) => runVitest(dir, args, { env: { VITEST_MEMORY_UPDATE_BASELINE: '', GITHUB_ACTIONS: '', GITHUB_STEP_SUMMARY: '', ...env } })
 const baselineOf = (r: RunResult) => {
   if (!r.report?.baseline) throw new Error(`no baseline section in the report; output:\n${r.output}`)
+  expect(validate(r.report), JSON.stringify(validate.errors, null, 2)).toBe(true)
   return r.report.baseline
 }
 
