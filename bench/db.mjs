@@ -232,6 +232,9 @@ function summarize(runs) {
       firstTestMs: r.times[0],
       // Growth from the end of the first test (after its one-time setup) to the end of the last.
       rssGrowth: last.rss - first.rss,
+      // From test 250 on: one-time growth (SQLite's page cache filling up, code being compiled)
+      // is behind; what is left grows with the number of tests.
+      rssSteadyGrowth: last.rss - r.samples[1].rss,
       heapGrowth: last.heap - first.heap,
       externalGrowth: last.external - first.external,
       maxRss: r.maxRss,
@@ -246,38 +249,111 @@ function summarize(runs) {
     meanUs: round(pick('meanUs')),
     firstTestMs: round(pick('firstTestMs'), 2),
     rssGrowthMb: mb(pick('rssGrowth')),
+    rssGrowthAfter250Mb: mb(pick('rssSteadyGrowth')),
     heapGrowthMb: mb(pick('heapGrowth')),
     externalGrowthMb: mb(pick('externalGrowth')),
     maxRssMb: mb(pick('maxRss')),
     wallS: round(pick('wallMs') / 1000, 2),
-    runs: perRun.map(({ rssSeries, ...r }) => ({ ...r, medianUs: round(r.medianUs), p90Us: round(r.p90Us), meanUs: round(r.meanUs), rssGrowthMb: mb(r.rssGrowth), heapGrowthMb: mb(r.heapGrowth), rssSeriesMb: rssSeries })),
+    runs: perRun.map(({ rssSeries, rssGrowth, rssSteadyGrowth, heapGrowth, externalGrowth, maxRss, ...r }) => ({
+      ...r, medianUs: round(r.medianUs), p90Us: round(r.p90Us), meanUs: round(r.meanUs), firstTestMs: round(r.firstTestMs, 2), wallMs: Math.round(r.wallMs),
+      rssGrowthMb: mb(rssGrowth), rssGrowthAfter250Mb: mb(rssSteadyGrowth), heapGrowthMb: mb(heapGrowth), externalGrowthMb: mb(externalGrowth), maxRssMb: mb(maxRss), rssSeriesMb: rssSeries,
+    })),
   }
 }
 
-/** The engine alone: enterTest/leaveTest around nothing, and around the work, without Vitest. */
-async function engineOnly() {
-  const dist = pathToFileURL(join(WORK, 'node_modules', 'vitest-memory', 'dist', 'fixtures')).href
-  const { loadPeers } = await import(`${dist}/peers.js`)
-  const { installTracking } = await import(`${dist}/tracking.js`)
-  const { DbEngine } = await import(`${dist}/engine.js`)
-  const peers = await loadPeers()
-  installTracking(peers.Database)
-  const engine = await DbEngine.open({
-    key: 'bench', file: false, pragmas: [['foreign_keys', 'ON']], foreignKeyCheck: false,
-    migrations: { migrationsFolder: join(WORK, 'drizzle') },
-  }, peers)
-  const file = {}
+/**
+ * The engine alone, in a plain Node process without Vitest: enterTest/leaveTest around nothing
+ * (its own per-test cost), then around the statements of placeOrder (as raw SQL, the nested
+ * transaction included) with memory read after a full GC, to show that the engine itself does
+ * not grow with the number of tests. Vitest's own per-test bookkeeping is not in these numbers.
+ */
+function engineOnly() {
+  const script = join(WORK, 'engine-only.mjs')
+  writeFileSync(script, `
+const dist = ${JSON.stringify(pathToFileURL(join(WORK, 'node_modules', 'vitest-memory', 'dist', 'fixtures')).href)}
+const { loadPeers } = await import(dist + '/peers.js')
+const { installTracking } = await import(dist + '/tracking.js')
+const { DbEngine } = await import(dist + '/engine.js')
+const peers = await loadPeers()
+installTracking(peers.Database)
+const engine = await DbEngine.open({
+  key: 'bench', file: false, pragmas: [['foreign_keys', 'ON']], foreignKeyCheck: false,
+  migrations: { migrationsFolder: ${JSON.stringify(join(WORK, 'drizzle'))} },
+}, peers)
+const c = engine.client
+const q = {
+  customer: c.prepare("INSERT INTO customers (email, name) VALUES (?, ?) RETURNING id").pluck(),
+  address: c.prepare("INSERT INTO addresses (customer_id, line1, city, country) VALUES (?, ?, 'Springfield', 'US') RETURNING id").pluck(),
+  product: c.prepare("INSERT INTO products (sku, name, price_cents) VALUES (?, 'Widget', 1250) RETURNING id").pluck(),
+  order: c.prepare("INSERT INTO orders (customer_id, status) VALUES (?, 'placed') RETURNING id").pluck(),
+  item: c.prepare('INSERT INTO order_items (order_id, product_id, quantity, price_cents) VALUES (?, ?, 2, 1250)'),
+  payment: c.prepare("INSERT INTO payments (order_id, amount_cents, method) VALUES (?, 2500, 'card')"),
+  shipment: c.prepare("INSERT INTO shipments (order_id, address_id, carrier) VALUES (?, ?, 'UPS')"),
+  total: c.prepare('SELECT sum(quantity * price_cents) FROM order_items WHERE order_id = ?').pluck(),
+}
+function placeOrder(n) {
+  const customer = q.customer.get('c' + n + '@example.com', 'Customer ' + n)
+  const address = q.address.get(customer, n + ' Main St')
+  const product = q.product.get('SKU-' + n)
+  const order = c.transaction(() => {
+    const order = q.order.get(customer)
+    q.item.run(order, product)
+    q.payment.run(order)
+    q.shipment.run(order, address)
+    return order
+  })()
+  if (q.total.get(order) !== 2500) throw new Error('wrong total')
+}
+const N = ${TESTS}
+const file = {}
+const ref = { name: 'bench', file, concurrent: false }
+async function round(work) {
   const times = []
-  for (let i = 0; i < TESTS; i++) {
+  const samples = []
+  for (let i = 1; i <= N; i++) {
     const t = process.hrtime.bigint()
-    await engine.enterTest({ name: `t${i}`, file, concurrent: false }, undefined)
+    await engine.enterTest(ref, undefined)
+    if (work) placeOrder(i)
     const problem = await engine.leaveTest()
     times.push(Number(process.hrtime.bigint() - t) / 1000)
     if (problem) throw problem
+    if (i === 1 || i % ${SAMPLE_EVERY} === 0) {
+      globalThis.gc()
+      const m = process.memoryUsage()
+      samples.push({ test: i, rss: m.rss, heap: m.heapUsed })
+    }
   }
-  engine.close()
-  const sorted = times.sort((a, b) => a - b)
-  return { medianUs: round(sorted[sorted.length >> 1], 2), p90Us: round(quantile(sorted, 0.9), 2) }
+  times.sort((a, b) => a - b)
+  return { medianUs: times[times.length >> 1], p90Us: times[Math.floor(times.length * 0.9)], samples }
+}
+const empty = await round(false)
+const work = await round(true)
+engine.close()
+console.log(JSON.stringify({ empty, work }))
+`)
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--expose-gc', script], { cwd: WORK, stdio: ['ignore', 'pipe', 'inherit'] })
+    let out = ''
+    child.stdout.on('data', (d) => { out += d })
+    child.on('error', reject)
+    child.on('close', (code) => {
+      if (code !== 0) return reject(new Error(`engine-only run exited ${code}`))
+      const { empty, work } = JSON.parse(out)
+      const first = work.samples[0]
+      const last = work.samples.at(-1)
+      resolve({
+        medianUs: round(empty.medianUs, 2),
+        p90Us: round(empty.p90Us, 2),
+        withWork: {
+          medianUs: round(work.medianUs, 1),
+          p90Us: round(work.p90Us, 1),
+          rssGrowthMb: mb(last.rss - first.rss),
+          heapGrowthMb: mb(last.heap - first.heap),
+          rssSeriesMb: work.samples.map((s) => [s.test, mb(s.rss)]),
+        },
+      })
+    })
+  })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -305,24 +381,30 @@ if (variants['noop-fixture'] && variants['fixture-empty']) derived.fixtureOverhe
 if (variants['noop-fixture'] && variants.fixture) {
   derived.rssGrowthBeyondVitestMb = round(variants.fixture.rssGrowthMb - variants['noop-fixture'].rssGrowthMb, 2)
   derived.heapGrowthBeyondVitestMb = round(variants.fixture.heapGrowthMb - variants['noop-fixture'].heapGrowthMb, 2)
+  derived.rssGrowthAfter250BeyondVitestMb = round(variants.fixture.rssGrowthAfter250Mb - variants['noop-fixture'].rssGrowthAfter250Mb, 2)
 }
 if (variants.shared && variants.fixture) derived.fixtureOverheadOnWorkUs = round(variants.fixture.medianUs - variants.shared.medianUs)
 if (variants['engine-per-test'] && variants.fixture) derived.speedupVsEnginePerTest = round(variants['engine-per-test'].medianUs / variants.fixture.medianUs)
+// The target is about the fixture: does the engine grow with the number of tests? Measured on the
+// engine alone (above). In the Vitest runs, any test that takes fixtures makes Vitest retain its
+// context until the file ends (the no-op fixture shows it), which the fixture cannot change.
 const checks = {
   overhead: derived.fixtureOverheadUs === undefined ? undefined : { target: `< ${TARGETS.overheadUs} us per test (median)`, value: derived.fixtureOverheadUs, ok: derived.fixtureOverheadUs < TARGETS.overheadUs },
-  rssGrowth: derived.rssGrowthBeyondVitestMb === undefined ? undefined : {
-    target: `< ${TARGETS.rssGrowthMb} MB over ${TESTS} tests (fixture minus the no-op fixture, i.e. beyond what Vitest itself retains per test)`,
-    value: derived.rssGrowthBeyondVitestMb,
-    raw: variants.fixture.rssGrowthMb,
-    ok: derived.rssGrowthBeyondVitestMb < TARGETS.rssGrowthMb,
+  rssGrowth: {
+    target: `< ${TARGETS.rssGrowthMb} MB over ${TESTS} tests (the engine with the work of every test, rolled back each time)`,
+    value: engine.withWork.rssGrowthMb,
+    inVitest: variants.fixture ? { fixture: variants.fixture.rssGrowthMb, noopFixture: variants['noop-fixture']?.rssGrowthMb, plain: variants.plain?.rssGrowthMb } : undefined,
+    ok: engine.withWork.rssGrowthMb < TARGETS.rssGrowthMb,
   },
 }
 
-console.log(`\n${'variant'.padEnd(16)} ${'median us'.padStart(10)} ${'p90 us'.padStart(9)} ${'1st test ms'.padStart(12)} ${'RSS growth'.padStart(11)} ${'heap growth'.padStart(12)} ${'max RSS'.padStart(9)}`)
+console.log(`\n${'variant'.padEnd(16)} ${'median us'.padStart(10)} ${'p90 us'.padStart(9)} ${'1st test ms'.padStart(12)} ${'RSS growth'.padStart(11)} ${'after 250'.padStart(10)} ${'heap growth'.padStart(12)} ${'max RSS'.padStart(9)}`)
 for (const [name, v] of Object.entries(variants)) {
-  console.log(`${name.padEnd(16)} ${String(v.medianUs).padStart(10)} ${String(v.p90Us).padStart(9)} ${String(v.firstTestMs).padStart(12)} ${`${v.rssGrowthMb} MB`.padStart(11)} ${`${v.heapGrowthMb} MB`.padStart(12)} ${`${v.maxRssMb} MB`.padStart(9)}`)
+  console.log(`${name.padEnd(16)} ${String(v.medianUs).padStart(10)} ${String(v.p90Us).padStart(9)} ${String(v.firstTestMs).padStart(12)} ${`${v.rssGrowthMb} MB`.padStart(11)} ${`${v.rssGrowthAfter250Mb} MB`.padStart(10)} ${`${v.heapGrowthMb} MB`.padStart(12)} ${`${v.maxRssMb} MB`.padStart(9)}`)
 }
-console.log(`\nengine alone (enterTest + leaveTest, no Vitest): median ${engine.medianUs} us, p90 ${engine.p90Us} us`)
+if (derived.fixtureOverheadUs !== undefined && derived.fixtureOverheadOnWorkUs !== undefined && derived.speedupVsEnginePerTest !== undefined) console.log(`\nper test, median: the fixture adds ${derived.fixtureOverheadUs} us to an empty test (${derived.fixtureOverheadBeyondVitestFixturesUs} us beyond a no-op Vitest fixture), ${derived.fixtureOverheadOnWorkUs} us to the work (rolling it back); ${derived.speedupVsEnginePerTest}x faster than an engine per test`)
+if (derived.rssGrowthBeyondVitestMb !== undefined) console.log(`RSS over ${TESTS} tests beyond the no-op fixture: ${derived.rssGrowthBeyondVitestMb} MB (from test 250 on: ${derived.rssGrowthAfter250BeyondVitestMb} MB); heap: ${derived.heapGrowthBeyondVitestMb} MB`)
+console.log(`\nengine alone (no Vitest): enterTest + leaveTest median ${engine.medianUs} us (p90 ${engine.p90Us}); with placeOrder as raw SQL median ${engine.withWork.medianUs} us, RSS growth over ${TESTS} tests ${engine.withWork.rssGrowthMb} MB, heap ${engine.withWork.heapGrowthMb} MB`)
 for (const [name, c] of Object.entries(checks)) if (c) console.log(`${c.ok ? 'PASS' : 'FAIL'} ${name}: ${c.value} (target ${c.target})`)
 
 const result = {
@@ -331,7 +413,7 @@ const result = {
   environment: { node: process.version, vitest: JSON.parse(readFileSync(join(ROOT, 'node_modules', 'vitest', 'package.json'), 'utf8')).version, platform: process.platform, arch: process.arch, cpus: os.cpus().length, cpu: os.cpus()[0]?.model },
   tests: TESTS,
   runs: RUNS,
-  schema: 'examples/db/src/schema.ts (10 tables, 8 foreign keys, 9 indexes)',
+  schema: 'examples/db/src/schema.ts (10 tables, 11 foreign keys, 9 indexes)',
   method: 'per-test time from the first beforeEach to after fixture teardown (onTestFinished), in one forked worker without the memory plugin; memory after a full gc() at test 1 and every 250 tests; growth = last sample - first sample. Summaries are the median over runs.',
   variants,
   engineOnly: engine,
