@@ -8,7 +8,7 @@ import { chromium, type Browser, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import type { MemoryReport } from 'vitest-memory'
 import { renderHtml } from '../../src/reporters/html.ts'
-import { repoDir, runFixture } from '../helpers/run-vitest.ts'
+import { copyFixture, repoDir, runVitest } from '../helpers/run-vitest.ts'
 import { syntheticReport } from './synthetic-report.mjs'
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
@@ -61,16 +61,22 @@ function write(name: string, report: MemoryReport): string {
 const shownRows = (page: Page) => page.$$eval('[data-table="tests"] .vt-row', (rows) => rows.map((r) => Number(r.getAttribute('data-index'))))
 
 describe('a real run', () => {
+  let dir: string
   let file: string
   let report: MemoryReport
   beforeAll(async () => {
-    const r = await runFixture('html-basic', ['run'], { env: { GITHUB_ACTIONS: '' } })
+    dir = copyFixture('html-basic')
+    const r = await runVitest(dir, ['run'], { env: { GITHUB_ACTIONS: '' } })
     expect(r.code, r.output).toBe(0)
     report = r.report!
-    // runFixture removes the copy: keep the HTML it wrote, as the run wrote it.
-    file = join(work, 'real.html')
-    writeFileSync(file, renderHtml(report))
+    // The page the run wrote, beside its JSON report; the fixture turned the Markdown summary off.
+    file = join(dir, '.vitest-memory', 'report.html')
+    expect(existsSync(file)).toBe(true)
+    expect(existsSync(join(dir, '.vitest-memory', 'summary.md'))).toBe(false)
   }, 120_000)
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true })
+  })
 
   test('renders the summary, the chart and every test, with no errors and no network', async () => {
     const { page, errors, requests, close } = await open(file)
