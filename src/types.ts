@@ -4,7 +4,7 @@
 
 // Loads Vitest's types before the `declare module 'vitest'` augmentation below (tsgo can
 // otherwise see the augmentation first, when an entry point reaches this file early).
-import type {} from 'vitest'
+/// <reference types="vitest" />
 
 /** How the harness spends full garbage collections. */
 export type MeasureMode = 'auto' | 'exact'
