@@ -52,9 +52,11 @@ export function renderSummary(report: MemoryReport, options: SummaryOptions): st
   const where = options.reportPath ? ` · report ${options.reportPath}` : ''
   const measured = report.tests.filter((t) => t.precision !== 'shared')
   const heaviest = [...measured].sort((a, b) => b.retained - a.retained)[0]
+  const leftOpen = report.tests.filter((t) => t.handlesLeft)
   if (!options.full && summary.failed === 0 && summary.warned === 0 && report.interrupted.length === 0) {
     const heavy = heaviest ? ` · most retained ${retainedText(heaviest)} (${heaviest.file} > ${heaviest.name})` : ''
-    return `\n${tag} ${summary.tests} tests in ${summary.files} files measured (${report.mode} mode), all within budget${heavy}${where}\n`
+    const open = leftOpen.length ? ` · ${leftOpen.length} test${leftOpen.length === 1 ? '' : 's'} left handles open (terminal: 'full' lists them)` : ''
+    return `\n${tag} ${summary.tests} tests in ${summary.files} files measured (${report.mode} mode), all within budget${heavy}${open}${where}\n`
   }
 
   const out: string[] = ['', `${tag} ${summary.tests} tests in ${summary.files} files · ${report.mode} mode · harness GC ${summary.harnessGcMs} ms · ${summary.failed ? c.red(`${summary.failed} over budget`) : 'none over budget'}${summary.warned ? c.yellow(` · ${summary.warned} warnings`) : ''}`]
@@ -84,6 +86,15 @@ export function renderSummary(report: MemoryReport, options: SummaryOptions): st
         out.push(c.dim(`       died by itself · last RSS reading ${formatBytes(t.died.rss)} ${sparkline(t.died.rssCurve.map((p) => p[1]), 24)}`))
       }
     }
+  }
+
+  if (leftOpen.length) {
+    out.push('', c.bold('Left open after the test'))
+    const limit = Math.max(options.top, 1) * 2
+    for (const t of leftOpen.slice(0, limit)) {
+      out.push(`  ${testLabel(t)}  ${c.yellow(Object.entries(t.handlesLeft!).map(([type, n]) => `${n} ${type}`).join(', '))}`)
+    }
+    if (leftOpen.length > limit) out.push(c.dim(`  … ${leftOpen.length - limit} more in the report`))
   }
 
   if (options.top > 0 && measured.length) {
