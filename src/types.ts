@@ -59,6 +59,11 @@ export interface WorkerOptions {
   runningDir: string
   repeat: ResolvedRepeat
   /**
+   * Absolute path of the project's better-sqlite3, when it has one: workers count the engines a
+   * test leaves open (`handlesLeft['better-sqlite3 Database']`) without importing `vitest-memory/db`.
+   */
+  sqliteModule?: string
+  /**
    * Auto mode: also escalate a test's reading to a full GC when its cheap reading exceeds this many
    * bytes. Set to the baseline's absolute retained tolerance when a baseline is compared, so any
    * reading that could count as a regression is exact or a lower bound, never a cheap estimate.

@@ -1,6 +1,7 @@
 /// <reference types="vitest/config" />
 import { readFileSync } from 'node:fs'
-import { dirname, resolve } from 'node:path'
+import { createRequire } from 'node:module'
+import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Plugin } from 'vite'
 import type { Vitest } from 'vitest/node'
@@ -14,6 +15,15 @@ const WORKER_ENTRY = fileURLToPath(new URL('../worker/setup.js', import.meta.url
 
 // One reporter per Vitest instance, however many projects carry the plugin.
 const reporterFor = new WeakMap<Vitest, MemoryReporter>()
+
+/** The project's better-sqlite3, if it has one, so workers can count the engines tests leave open. */
+function sqliteModuleOf(root: string): { sqliteModule?: string } {
+  try {
+    return { sqliteModule: createRequire(join(root, 'package.json')).resolve('better-sqlite3') }
+  } catch {
+    return {}
+  }
+}
 
 /** Ids of the tests the last report flagged (`VITEST_MEMORY_REPEAT=flagged`). */
 function flaggedInLastReport(reportPath: string, log: (message: string) => void): string[] {
@@ -81,6 +91,7 @@ export function memory(options: MemoryOptions = {}): Plugin {
         root: project.config.root,
         pool,
         runningDir: reporter.runningDir,
+        ...sqliteModuleOf(project.config.root),
         repeat: (repeat ??= repeatFor(resolved, vitest.config.root, (m) => vitest.logger.log(m))),
         escalateAbove: escalationFor(resolved, vitest.config.root),
       }

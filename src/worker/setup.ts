@@ -1,6 +1,7 @@
 // Installed in every test file by the plugin's virtual setup module. Registers the hooks that
 // measure each test and the file, and writes the results into `task.meta.memory`.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import { threadId } from 'node:worker_threads'
@@ -8,7 +9,8 @@ import picomatch from 'picomatch'
 import { afterAll, beforeAll, beforeEach, inject } from 'vitest'
 import { ESCALATE_FRACTION, FIRST_TEST_EXTRA_WARMUP, VITEST_UPDATE_INTERVAL_MS } from '../constants.ts'
 import { budgetForFile, checkBudget, FILE_LABELS, judge, type EffectiveBudget } from '../shared/budget.ts'
-import { stillAlive, installMatchers } from '../matchers.ts'
+import { installTracking } from '../fixtures/tracking.ts'
+import { installMatchers, stillAlive } from '../matchers.ts'
 import { MemoryBudgetError, MemoryRetentionError } from '../shared/errors.ts'
 import { formatBytes, formatDelta } from '../shared/size.ts'
 import {
@@ -39,6 +41,15 @@ function fullName(task: Task): string {
   const names = [task.name]
   for (let s = task.suite as { name: string; suite?: unknown } | undefined; s && (s as { type?: string }).type !== 'file' && s.name; s = s.suite as typeof s) names.unshift(s.name)
   return names.join(' > ')
+}
+
+/** Count the better-sqlite3 engines tests leave open (see src/fixtures/tracking.ts). Never fails a run. */
+function trackSqliteEngines(path: string): void {
+  try {
+    installTracking(createRequire(import.meta.url)(path) as Parameters<typeof installTracking>[0])
+  } catch {
+    // A better-sqlite3 that cannot load here is the tests' business, not ours.
+  }
 }
 
 // One sampler per worker: with `isolate: false` it carries its GC anchor from file to file.
@@ -118,6 +129,7 @@ export function install(): void {
   const g = globalThis as { [SAMPLER_KEY]?: Sampler }
   const sampler = (g[SAMPLER_KEY] ??= new Sampler(options.mode))
   installMatchers()
+  if (options.sqliteModule) trackSqliteEngines(options.sqliteModule)
   const worker = workerInfo(options.pool)
   const slot = runtimeSlot()
   slot.fileBudget = undefined
