@@ -10,7 +10,8 @@
 // and large retention), runs it --runs times in auto mode and --exact-runs times in exact mode,
 // and prints, per metric (retained, peak above start) and mode, the spread (max - min) of each
 // test's readings over the runs: percentiles of the absolute spread, and of the relative spread
-// for tests whose reading is at least 1 MB. Writes bench/results/baseline-noise.json.
+// for tests whose reading is at least 1 MB. Writes its results into bench/results/baseline-noise.json
+// under the Node major it ran on (node20, node22...).
 // Needs a built dist/ (npm run build).
 import { spawnSync } from 'node:child_process'
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -135,7 +136,16 @@ for (const [mode, n] of [['auto', RUNS], ['exact', EXACT_RUNS]]) {
 }
 console.log(JSON.stringify(results, null, 2))
 if (!args['no-write']) {
-  mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true })
-  writeFileSync(join(ROOT, 'bench', 'results', 'baseline-noise.json'), `${JSON.stringify({ ...results, date: new Date().toISOString() }, null, 2)}\n`)
+  // One entry per Node major: run it with each Node you support (e.g. compat/vitest5's Node 22).
+  const file = join(ROOT, 'bench', 'results', 'baseline-noise.json')
+  mkdirSync(dirname(file), { recursive: true })
+  let all = {}
+  try {
+    all = JSON.parse(readFileSync(file, 'utf8'))
+  } catch {
+    // first run
+  }
+  all[`node${process.versions.node.split('.')[0]}`] = { ...results, date: new Date().toISOString() }
+  writeFileSync(file, `${JSON.stringify(all, null, 2)}\n`)
 }
 rmSync(WORK, { recursive: true, force: true })

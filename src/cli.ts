@@ -2,7 +2,7 @@
 // The `vitest-memory` command: view reports, compare runs, and maintain the baseline outside a
 // Vitest run (for example from the merged report of a sharded CI run).
 import { spawn } from 'node:child_process'
-import { existsSync, readFileSync, realpathSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, realpathSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { relative, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
@@ -44,7 +44,7 @@ Usage:
       Compare a report with the baseline; exit code 1 when something regressed.
 
 Tolerance options (a change counts when it exceeds both; defaults as in the plugin):
-  --retained-relative 20%   --retained-absolute 500kB   --peak-relative 40%   --peak-absolute 2MB
+  --retained-relative 30%   --retained-absolute 1MB   --peak-relative 40%   --peak-absolute 2MB
 
 Exit codes: 0 fine, 1 regressions, 2 a usage or input error (the message says which).`
 
@@ -301,7 +301,7 @@ async function main(argv: string[], io: Io): Promise<number> {
     const updated = updateBaseline(old, head, comparison, { update: values.all ? 'all' : 'changed', isGone })
     const text = serializeBaseline(updated.baseline)
     const before = existsSync(baselinePath) ? readFileSync(baselinePath, 'utf8') : undefined
-    if (text !== before) writeFileSync(baselinePath, text)
+    if (text !== before) writeFileAtomic(baselinePath, text)
     io.out(`${text === before ? 'up to date' : 'updated'}: ${shown(baselinePath)} (${updated.added} added, ${updated.changed} changed, ${updated.removed} removed, ${updated.kept} unchanged)\n`)
     return 0
   }

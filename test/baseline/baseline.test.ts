@@ -7,10 +7,10 @@ import { afterAll, describe, expect, test } from 'vitest'
 import {
   baselineFromReport, compareBaselines, compareEntry, key, readBaseline, serializeBaseline, updateBaseline, type Baseline,
 } from '../../src/node/baseline.ts'
-import { DEFAULT_TOLERANCE } from '../../src/node/report-options.ts'
 import { syntheticReport } from '../html/synthetic-report.mjs'
 
-const tolerance = DEFAULT_TOLERANCE
+// Tighter than the defaults, so the cases can use round numbers.
+const tolerance = { retained: { relative: 0.2, absolute: 500_000 }, peak: { relative: 0.4, absolute: 2_000_000 } }
 const dir = mkdtempSync(join(tmpdir(), 'vitest-memory-baseline-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
@@ -21,15 +21,14 @@ function baseline(tests: Baseline['tests'], files: Baseline['files'] = {}): Base
 describe('compareEntry: a change counts only beyond both tolerances', () => {
   const base = { retained: 1_000_000, peak: 4_000_000 }
   test.each([
-    ['within both', { retained: 1_100_000, peak: 4_000_000 }, 'same'],
-    ['beyond the absolute tolerance only (+600 kB is 60% of 1 MB... of 10 MB only 6%)', { retained: 10_600_000, peak: 4_000_000 }, 'same'],
-    ['beyond the relative tolerance only (+300 kB is +30%)', { retained: 1_300_000, peak: 4_000_000 }, 'same'],
-    ['beyond both', { retained: 1_600_000, peak: 4_000_000 }, 'regressed'],
-    ['peak beyond both', { retained: 1_000_000, peak: 8_000_000 }, 'regressed'],
-    ['shrunk beyond both', { retained: 300_000, peak: 4_000_000 }, 'improved'],
-  ])('%s', (_name, current, status) => {
-    const b = current.retained === 10_600_000 ? { retained: 10_000_000, peak: 4_000_000 } : base
-    expect(compareEntry(current, b, tolerance).status).toBe(status)
+    ['within both (+100 kB, +10%)', base, { retained: 1_100_000, peak: 4_000_000 }, 'same'],
+    ['beyond the absolute tolerance only (+600 kB of 10 MB is +6%)', { retained: 10_000_000, peak: 4_000_000 }, { retained: 10_600_000, peak: 4_000_000 }, 'same'],
+    ['beyond the relative tolerance only (+300 kB is +30%)', base, { retained: 1_300_000, peak: 4_000_000 }, 'same'],
+    ['beyond both (+600 kB, +60%)', base, { retained: 1_600_000, peak: 4_000_000 }, 'regressed'],
+    ['peak beyond both (+4 MB, +100%)', base, { retained: 1_000_000, peak: 8_000_000 }, 'regressed'],
+    ['shrunk beyond both (-700 kB, -70%)', base, { retained: 300_000, peak: 4_000_000 }, 'improved'],
+  ])('%s', (_name, was, now, status) => {
+    expect(compareEntry(now, was, tolerance).status).toBe(status)
   })
 
   test('a regression says what grew, from what, by how much', () => {

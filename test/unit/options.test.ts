@@ -134,7 +134,7 @@ describe('resolveOptions: baseline, html, markdown, githubActions', () => {
         file: 'vitest-memory.baseline.json',
         update: false,
         mode: 'fail',
-        tolerance: { retained: { relative: 0.2, absolute: 500_000 }, peak: { relative: 0.4, absolute: 2_000_000 } },
+        tolerance: { retained: { relative: 0.3, absolute: 1_000_000 }, peak: { relative: 0.4, absolute: 2_000_000 } },
       },
       html: '.vitest-memory/report.html',
       markdown: '.vitest-memory/summary.md',
