@@ -20,7 +20,7 @@ export const ESCALATE_WITHOUT_BUDGET = 1_000_000
 export const SLACK_FRACTION = 0.1
 /** Smallest and default slack, in bytes. */
 export const MIN_SLACK = 32_000
-export const SLACK_WITHOUT_BUDGET = 256_000
+export const SLACK_WITHOUT_BUDGET = 1_000_000
 
 /** Repetition: counted runs, warm-up runs, and the growth per run below which a run is not growing. */
 export const DEFAULT_REPEAT_RUNS = 10

@@ -11,5 +11,3 @@ export { parseSize, formatBytes, type Size } from './shared/size.ts'
 export type * from './types.ts'
 export type { MemoryReport, ReportFile, ReportInterrupted, ReportTest, ReportWorker, ReportBaseline, BaselineDelta, BaselineTolerance } from './reporters/json.ts'
 export type { BaselineInput, ToleranceInput } from './node/report-options.ts'
-// The matcher types (toBeGarbageCollected, toBeCollectedAfterTest, toLeak): the plugin installs the matchers.
-export type { CollectedOptions, LeakOptions } from './matchers.ts'

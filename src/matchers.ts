@@ -1,7 +1,8 @@
 /**
- * Retention checks for test authors, as Vitest matchers. The plugin installs them in every test
- * file; import this module (or `vitest-memory`) for the types, or call `installMatchers()`
- * yourself when the plugin is not active.
+ * Retention checks for test authors, as Vitest matchers. Importing this module registers them
+ * (with `expect.extend`) and brings their types: add it to a setup file,
+ * `test: { setupFiles: ['vitest-memory/matchers'] }`, or import it in the test files that use them.
+ * `toBeCollectedAfterTest` needs the plugin; the other two work without it.
  *
  * ```ts
  * await expect(() => new Session()).toBeGarbageCollected()
@@ -14,6 +15,7 @@ import { expect } from 'vitest'
 import { formatBytes } from './shared/size.ts'
 import { parseSize, type Size } from './shared/size.ts'
 import { getGc, heapUsed } from './worker/gc.ts'
+import { collect, turns } from './worker/collect.ts'
 import { runtimeSlot } from './worker/slot.ts'
 
 export interface CollectedOptions {
@@ -47,24 +49,6 @@ declare module 'vitest' {
      */
     toLeak(options?: LeakOptions): Promise<void>
   }
-}
-
-const turns = async (n: number) => {
-  for (let i = 0; i < n; i++) await new Promise<void>((resolve) => setImmediate(resolve))
-}
-
-/** Full GCs and macrotask turns until `ref` is cleared or the attempts run out. Returns the attempts used. */
-export async function collect(ref: WeakRef<object>, attempts = 5): Promise<number> {
-  const gc = getGc()
-  for (let i = 1; i <= attempts; i++) {
-    // A WeakRef keeps its target alive until the job that created or dereferenced it ends, so
-    // every GC runs in a later job than the last deref().
-    await turns(1)
-    gc()
-    await turns(2)
-    if (ref.deref() === undefined) return i
-  }
-  return 0
 }
 
 async function settledHeap(): Promise<number> {
@@ -151,17 +135,9 @@ function describe(value: object): string {
   return typeof value === 'function' ? `function ${(value as { name?: string }).name || '(anonymous)'}` : name ? `${name} object` : 'object'
 }
 
-/**
- * Objects registered with `toBeCollectedAfterTest()` that are still alive: runs GCs first.
- * Called by the harness at the end of each test.
- */
-export async function stillAlive(entries: Array<{ ref: WeakRef<object>; description: string }>): Promise<string[]> {
-  const alive: string[] = []
-  for (const entry of entries) if ((await collect(entry.ref, 3)) === 0) alive.push(entry.description)
-  return alive
-}
-
-/** Register the matchers with Vitest's `expect`. The plugin does this in every test file. */
+/** Register the matchers with Vitest's `expect`. Importing this module does it. */
 export function installMatchers(): void {
   expect.extend(matchers as unknown as Parameters<typeof expect.extend>[0])
 }
+
+installMatchers()

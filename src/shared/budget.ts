@@ -1,5 +1,5 @@
 // Budget resolution and evaluation, shared by workers (per test / per file) and the reporter.
-import picomatch from 'picomatch'
+import { createRequire } from 'node:module'
 import type { BudgetMode, BudgetViolation, ResolvedBudget, Verdict, WorkerOptions } from '../types.ts'
 import { formatBytes } from './size.ts'
 
@@ -9,11 +9,18 @@ export interface EffectiveBudget {
   budgetMode: BudgetMode
 }
 
+type Picomatch = typeof import('picomatch')
+let picomatchModule: Picomatch | undefined
+/** picomatch, loaded on first use: workers of projects without globs never pay for it. */
+export function glob(): Picomatch {
+  return (picomatchModule ??= createRequire(import.meta.url)('picomatch') as Picomatch)
+}
+
 /** The budgets for one file: the defaults, then every matching override in order (later wins, key by key). */
 export function budgetForFile(relativeFile: string, options: Pick<WorkerOptions, 'budget' | 'fileBudget' | 'budgetMode' | 'overrides'>): EffectiveBudget {
   const result: EffectiveBudget = { budget: { ...options.budget }, fileBudget: { ...options.fileBudget }, budgetMode: options.budgetMode }
   for (const override of options.overrides) {
-    if (!picomatch.isMatch(relativeFile, override.files, { dot: true })) continue
+    if (!glob().isMatch(relativeFile, override.files, { dot: true })) continue
     Object.assign(result.budget, override.budget)
     Object.assign(result.fileBudget, override.fileBudget)
     if (override.budgetMode) result.budgetMode = override.budgetMode

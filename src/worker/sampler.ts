@@ -91,8 +91,11 @@ export class Sampler {
     return this.anchored(read())
   }
 
-  /** A single full GC, then a reading: the live heap, exact. */
-  private fullGcReading(): Reading {
+  /**
+   * A single full GC, then a reading: the live heap, exact (external memory may lag: `exact()`
+   * settles it too, at the price of a second GC).
+   */
+  fullGcReading(): Reading {
     this.timed(() => gc())
     this.fullGcs++
     return this.anchored(read())

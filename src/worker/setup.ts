@@ -1,16 +1,15 @@
 // Installed in every test file by the plugin's virtual setup module. Registers the hooks that
 // measure each test and the file, and writes the results into `task.meta.memory`.
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import { threadId } from 'node:worker_threads'
-import picomatch from 'picomatch'
 import { afterAll, beforeAll, beforeEach, inject } from 'vitest'
 import { ESCALATE_FRACTION, FIRST_TEST_EXTRA_WARMUP, VITEST_UPDATE_INTERVAL_MS } from '../constants.ts'
-import { budgetForFile, checkBudget, FILE_LABELS, judge, type EffectiveBudget } from '../shared/budget.ts'
+import { budgetForFile, checkBudget, FILE_LABELS, glob, judge, type EffectiveBudget } from '../shared/budget.ts'
 import { installTracking } from '../fixtures/tracking.ts'
-import { installMatchers, stillAlive } from '../matchers.ts'
+import { stillAlive } from './collect.ts'
 import { MemoryBudgetError, MemoryRetentionError } from '../shared/errors.ts'
 import { formatBytes, formatDelta } from '../shared/size.ts'
 import {
@@ -43,12 +42,55 @@ function fullName(task: Task): string {
   return names.join(' > ')
 }
 
-/** Count the better-sqlite3 engines tests leave open (see src/fixtures/tracking.ts). Never fails a run. */
-function trackSqliteEngines(path: string): void {
+const localRequire = createRequire(import.meta.url)
+
+/**
+ * Count the better-sqlite3 engines tests leave open (see src/fixtures/tracking.ts), once the test
+ * code has loaded better-sqlite3: loading it ourselves would cost every worker a few ms. Checked
+ * before each test, so a file that imports it at the top is tracked from its first test.
+ * Returns whether tracking is on. Never fails a run.
+ */
+function trackSqliteEngines(path: string): boolean {
+  const loaded = localRequire.cache[path]?.exports
+  if (!loaded) return false
   try {
-    installTracking(createRequire(import.meta.url)(path) as Parameters<typeof installTracking>[0])
+    installTracking(loaded as Parameters<typeof installTracking>[0])
   } catch {
-    // A better-sqlite3 that cannot load here is the tests' business, not ours.
+    // A better-sqlite3 we cannot patch is the tests' business, not ours.
+  }
+  return true
+}
+
+const NOTE_KEY = Symbol.for('vitest-memory.note')
+
+/** Size of a running note: JSON padded with spaces, so a note is rewritten in place, never truncated. */
+const NOTE_BYTES = 4096
+const NO_TEST = Buffer.from('-')
+
+/**
+ * The note naming the test a worker is running, for the main process to find if the worker dies.
+ * Synchronous writes on purpose: a worker killed mid-test runs no more code. One open file per
+ * worker, rewritten in place (one write, ~3 us); between tests its first byte is `-`, which no
+ * reader parses, so it means "no test running".
+ */
+function runningNote(path: string): { write(note: { name: string } & Record<string, unknown>): void; clear(): void } {
+  const g = globalThis as { [NOTE_KEY]?: { path: string; fd: number; buffer: Buffer } }
+  if (g[NOTE_KEY]?.path !== path) {
+    if (g[NOTE_KEY]) closeSync(g[NOTE_KEY].fd)
+    g[NOTE_KEY] = { path, fd: openSync(path, 'w'), buffer: Buffer.alloc(NOTE_BYTES) }
+  }
+  const { fd, buffer } = g[NOTE_KEY]
+  return {
+    write(note) {
+      let text = JSON.stringify(note)
+      if (Buffer.byteLength(text) > NOTE_BYTES) text = JSON.stringify({ ...note, name: note.name.slice(0, 1000) })
+      buffer.fill(0x20)
+      buffer.write(text, 0)
+      writeSync(fd, buffer, 0, NOTE_BYTES, 0)
+    },
+    clear() {
+      writeSync(fd, NO_TEST, 0, 1, 0)
+    },
   }
 }
 
@@ -128,20 +170,18 @@ export function install(): void {
   if (!options) return
   const g = globalThis as { [SAMPLER_KEY]?: Sampler }
   const sampler = (g[SAMPLER_KEY] ??= new Sampler(options.mode))
-  installMatchers()
-  if (options.sqliteModule) trackSqliteEngines(options.sqliteModule)
+  let sqliteTracked = !options.sqliteModule
   const worker = workerInfo(options.pool)
   const slot = runtimeSlot()
   slot.fileBudget = undefined
   slot.current = undefined
   const watch = new GcWatch()
-  // Sync writes on purpose: a worker killed mid-test never runs another line of ours.
-  const runningFile = join(options.runningDir, `${worker.id.replace('/', '-')}.json`)
   mkdirSync(options.runningDir, { recursive: true })
+  const note = runningNote(join(options.runningDir, `${worker.id.replace('/', '-')}.json`))
   // Lets the main process find every worker process (for its RSS watchdog) before any test runs.
   writeFileSync(join(options.runningDir, `worker-${worker.id.replace('/', '-')}.pid`), JSON.stringify({ pid: worker.pid, threadId: worker.threadId, pool: worker.pool }))
   const { repeat } = options
-  const repeatFiles = repeat.files.length ? picomatch(repeat.files, { dot: true }) : undefined
+  const repeatFiles = repeat.files.length ? glob()(repeat.files, { dot: true }) : undefined
 
   let file: Task['file'] | undefined
   let effective: EffectiveBudget | undefined
@@ -194,7 +234,7 @@ export function install(): void {
     gcMsAtStart = sampler.gcMs
     fullGcsAtStart = sampler.fullGcs
     fileStartedAt = Date.now()
-    fileStart = await sampler.exact()
+    fileStart = sampler.fullGcReading()
     filePeak = fileStart.heap
     fileRssPeak = fileStart.rss
     const first = !repeatedInWorker
@@ -207,6 +247,7 @@ export function install(): void {
   })
 
   beforeEach(async ({ task, onTestFinished }) => {
+    if (!sqliteTracked) sqliteTracked = trackSqliteEngines(options.sqliteModule!)
     const t = task as unknown as Task
     const eff = budgetsFor(t)
     const started = performance.now()
@@ -219,7 +260,7 @@ export function install(): void {
     let before!: { reading: Reading; exact: boolean; garbageBound: number }
     onTestFinished(async ({ task: finished, annotate }) => {
       const seen = concurrent ? { gcs: 0, majorGcs: 0, peakBeforeGc: 0 } : watch.stop()
-      if (!concurrent) rmSync(runningFile, { force: true })
+      if (!concurrent) note.clear()
       const own = !concurrent && slot.current?.id === t.id ? slot.current : undefined
       if (!concurrent) slot.current = undefined
       const endHeap = heapUsed()
@@ -330,7 +371,7 @@ export function install(): void {
     if (!concurrent) {
       watch.stop()
       slot.current = { id: t.id }
-      writeFileSync(runningFile, JSON.stringify({ id: t.id, file: t.file.filepath, name: fullName(t), project: t.file.projectName ?? '', pid: worker.pid, startedAt: Date.now() }))
+      note.write({ id: t.id, file: t.file.filepath, name: fullName(t), project: t.file.projectName ?? '', pid: worker.pid, startedAt: Date.now() })
     }
     // Concurrent tests share one heap: read without GCs, judge nothing. Repeated runs are exact.
     before = concurrent
@@ -359,7 +400,8 @@ export function install(): void {
     watch.stop()
     slot.current = undefined
     if (!file || !fileStart) return
-    const end = await sampler.exact()
+    // External memory lags the GC that frees its owner: settle it only when a budget needs it.
+    const end = effective?.fileBudget.external === undefined ? sampler.fullGcReading() : await sampler.exact()
     const eff = effective!
     const budget: ResolvedBudget = { ...eff.fileBudget }
     const memory: FileMemory = {
