@@ -18,9 +18,8 @@ export const ESCALATE_WITHOUT_BUDGET = 1_000_000
  * budget since the last full GC, which bounds the garbage a later reading can include.
  */
 export const SLACK_FRACTION = 0.1
-/** Smallest and default slack, in bytes. */
+/** Smallest slack, in bytes. Without a retained budget there is no slack rule (no verdict needs it). */
 export const MIN_SLACK = 32_000
-export const SLACK_WITHOUT_BUDGET = 1_000_000
 
 /** Repetition: counted runs, warm-up runs, and the growth per run below which a run is not growing. */
 export const DEFAULT_REPEAT_RUNS = 10

@@ -64,6 +64,11 @@ export interface WorkerOptions {
    */
   sqliteModule?: string
   /**
+   * Full GC at each end of a file, for exact file figures: on when something judges them (exact
+   * mode, a file or worker budget, a baseline). Otherwise file readings are cheap estimates.
+   */
+  exactFiles: boolean
+  /**
    * Auto mode: also escalate a test's reading to a full GC when its cheap reading exceeds this many
    * bytes. Set to the baseline's absolute retained tolerance when a baseline is compared, so any
    * reading that could count as a regression is exact or a lower bound, never a cheap estimate.
@@ -191,8 +196,10 @@ export interface TestMemory {
 /** What a worker measured for one test file. Stored in the file task's `meta.memory`. */
 export interface FileMemory {
   kind: 'file'
-  /** Live heap after the file's tests minus live heap before them (full GC at both ends). */
+  /** Live heap after the file's tests minus live heap before them (see `precision`). */
   retained: number
+  /** `exact`: full GC at both ends; `estimate`: minor GC at both ends (nothing judged the file). */
+  precision: 'exact' | 'estimate'
   heapBefore: number
   heapAfter: number
   peakHeap: number

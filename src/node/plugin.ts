@@ -16,6 +16,12 @@ const WORKER_ENTRY = fileURLToPath(new URL('../worker/setup.js', import.meta.url
 // One reporter per Vitest instance, however many projects carry the plugin.
 const reporterFor = new WeakMap<Vitest, MemoryReporter>()
 
+/** Whether anything judges file figures, which then get a full GC at each end of every file. */
+function needsExactFiles(resolved: ResolvedMemoryOptions, baseline: boolean): boolean {
+  const any = (o: object | undefined) => o !== undefined && Object.keys(o).length > 0
+  return resolved.mode === 'exact' || baseline || any(resolved.fileBudget) || any(resolved.workerBudget) || resolved.overrides.some((o) => any(o.fileBudget))
+}
+
 /** The project's better-sqlite3, if it has one, so workers can count the engines tests leave open. */
 function sqliteModuleOf(root: string): { sqliteModule?: string } {
   try {
@@ -94,6 +100,7 @@ export function memory(options: MemoryOptions = {}): Plugin {
         ...sqliteModuleOf(project.config.root),
         repeat: (repeat ??= repeatFor(resolved, vitest.config.root, (m) => vitest.logger.log(m))),
         escalateAbove: escalationFor(resolved, vitest.config.root),
+        exactFiles: needsExactFiles(resolved, escalationFor(resolved, vitest.config.root) !== undefined),
       }
       // GitHub annotations point at the test's line: Vitest records it only when asked.
       if (resolved.githubActions) project.config.includeTaskLocation ??= true

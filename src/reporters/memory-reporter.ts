@@ -267,7 +267,8 @@ function buildWorkers(tests: ReportTest[], files: ReportFile[], options: Resolve
     const w = get(f.worker)
     w.files++
     w.rssPeak = Math.max(w.rssPeak, f.rssPeak)
-    w.series.push([f.startedAt, f.heapBefore, 1], [f.at, f.heapAfter, 1])
+    const exact = f.precision === 'exact' ? 1 : 0
+    w.series.push([f.startedAt, f.heapBefore, exact], [f.at, f.heapAfter, exact])
     if (!w.first || f.startedAt < w.first.startedAt) w.first = f
     if (!w.last || f.at > w.last.at) w.last = f
   }

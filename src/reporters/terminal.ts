@@ -105,7 +105,7 @@ export function renderSummary(report: MemoryReport, options: SummaryOptions): st
 
   if (report.files.length) {
     const files = [...report.files].sort((a, b) => b.retained - a.retained).slice(0, Math.max(options.top, 1) * 2)
-    out.push('', ...table('Files (full GC before and after)', [
+    out.push('', ...table(files.every((f) => f.precision === 'exact') ? 'Files (full GC before and after)' : 'Files (minor GC readings: set a file budget for exact ones)', [
       ['retained', 'peak', 'RSS peak', 'tests', 'file'].map((h) => c.dim(h)),
       ...files.map((f) => [formatDelta(f.retained), formatDelta(f.peakHeap - f.heapBefore), formatBytes(f.rssPeak), String(f.tests), f.file]),
     ], [10, 10, 10, 5]))

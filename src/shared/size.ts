@@ -1,6 +1,13 @@
 // Size parsing and formatting, shared by the main process and the workers.
 // Units follow IEC: KB/MB/GB are powers of 1000, KiB/MiB/GiB powers of 1024.
-import bytes from 'bytes-iec'
+import { createRequire } from 'node:module'
+
+type BytesIec = typeof import('bytes-iec')
+let bytesModule: BytesIec | undefined
+/** bytes-iec, loaded on first use: a worker that formats no message never pays for it. */
+function bytes(): BytesIec {
+  return (bytesModule ??= createRequire(import.meta.url)('bytes-iec') as BytesIec)
+}
 
 /** A size: a number of bytes, or a string such as `"512KB"`, `"1.5 MB"`, `"2GiB"`. */
 export type Size = number | string
@@ -19,7 +26,7 @@ export function parseSize(value: unknown, what: string): number {
     return Math.round(value)
   }
   if (typeof value === 'string' && SIZE_PATTERN.test(value)) {
-    const parsed = bytes.parse(value.trim())
+    const parsed = bytes().parse(value.trim())
     if (parsed !== null && Number.isFinite(parsed)) return Math.round(parsed)
   }
   throw new TypeError(
@@ -37,7 +44,7 @@ export function formatBytes(n: number): string {
   if (abs < 1000) return `${sign}${Math.round(abs)} B`
   const mantissa = abs / 1000 ** Math.floor(Math.log10(abs) / 3)
   const decimalPlaces = mantissa >= 99.95 ? 0 : mantissa >= 9.995 ? 1 : 2
-  return sign + bytes.format(abs, { decimalPlaces, unitSeparator: ' ' })!
+  return sign + bytes().format(abs, { decimalPlaces, unitSeparator: ' ' })!
 }
 
 /** Format a signed delta: `+3.2 MB`, `-12 KB`, `+0 B`. */

@@ -2,7 +2,7 @@
 // they are. See the README ("How it measures") for the reasoning behind each step.
 import v8 from 'node:v8'
 import {
-  ESCALATE_FRACTION, ESCALATE_WITHOUT_BUDGET, MIN_SLACK, SLACK_FRACTION, SLACK_WITHOUT_BUDGET,
+  ESCALATE_FRACTION, ESCALATE_WITHOUT_BUDGET, MIN_SLACK, SLACK_FRACTION,
 } from '../constants.ts'
 import type { MeasureMode, Precision } from '../types.ts'
 import { dataBytes, getGc, heapUsed } from './gc.ts'
@@ -67,6 +67,8 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve))
  */
 export class Sampler {
   private anchor = 0
+  /** The reading after the last test, which the next test of the same suite can start from. */
+  private lastAfter: Reading | undefined
   gcMs = 0
   fullGcs = 0
 
@@ -84,6 +86,7 @@ export class Sampler {
    * memory released by the first.
    */
   async exact(): Promise<Reading> {
+    this.lastAfter = undefined
     this.timed(() => gc())
     await nextTurn()
     this.timed(() => gc())
@@ -96,6 +99,7 @@ export class Sampler {
    * settles it too, at the price of a second GC).
    */
   fullGcReading(): Reading {
+    this.lastAfter = undefined
     this.timed(() => gc())
     this.fullGcs++
     return this.anchored(read())
@@ -111,15 +115,31 @@ export class Sampler {
    * has grown more than `slack` since the last full GC (that growth bounds the garbage left in the
    * reading, so it bounds the error of a later escalated reading).
    */
-  async before(retainedBudget: number | undefined): Promise<{ reading: Reading; exact: boolean; garbageBound: number }> {
+  async before(retainedBudget: number | undefined, reusePrevious: boolean): Promise<{ reading: Reading; exact: boolean; garbageBound: number }> {
+    const previous = this.lastAfter
+    this.lastAfter = undefined
     if (this.mode === 'exact') return { reading: await this.exact(), exact: true, garbageBound: 0 }
-    this.timed(() => gc({ type: 'minor' }))
-    const slack = retainedBudget === undefined ? SLACK_WITHOUT_BUDGET : Math.max(MIN_SLACK, retainedBudget * SLACK_FRACTION)
-    const heap = heapUsed()
+    // Nothing of the test code ran since the previous test's reading (same suite: no beforeAll or
+    // afterAll in between), so that reading is this test's start, and saves a minor GC and a reading.
+    let reading = reusePrevious ? previous : undefined
+    if (!reading) {
+      this.timed(() => gc({ type: 'minor' }))
+      reading = read()
+    }
+    // Without a retained budget no verdict depends on the bound, so no full GC is spent on it.
+    const slack = retainedBudget === undefined ? Infinity : Math.max(MIN_SLACK, retainedBudget * SLACK_FRACTION)
     // heap < anchor: live memory was freed and a natural GC collected it; re-anchor.
-    if (heap - this.anchor > slack || heap < this.anchor) return { reading: this.fullGcReading(), exact: true, garbageBound: 0 }
-    const reading = read()
+    if (reading.heap - this.anchor > slack || (reading.heap < this.anchor && retainedBudget !== undefined)) {
+      return { reading: this.fullGcReading(), exact: true, garbageBound: 0 }
+    }
     return { reading, exact: false, garbageBound: reading.heap - this.anchor }
+  }
+
+  /** A cheap reading (minor GC) for file boundaries that need no exact figure. */
+  cheap(): Reading {
+    this.lastAfter = undefined
+    this.timed(() => gc({ type: 'minor' }))
+    return read()
   }
 
   /**
@@ -148,10 +168,14 @@ export class Sampler {
       // External memory is freed after the GC that frees its owner, off the main thread: a cheap
       // reading near the external budget is settled before it is judged.
       const externalNear = externalBudget !== undefined && reading.external - before.reading.external > externalBudget * ESCALATE_FRACTION
-      if (!externalNear) return { reading, retained: reading.heap - hb, precision: 'estimate' }
+      if (!externalNear) {
+        this.lastAfter = reading
+        return { reading, retained: reading.heap - hb, precision: 'estimate' }
+      }
       reading = await this.exact()
     }
     reading ??= this.fullGcReading()
+    this.lastAfter = reading
     const retained = reading.heap - hb
     if (before.exact) return { reading, retained, precision: 'exact' }
     // Live heap before the test lies between the anchor and `hb`: retained lies between these.

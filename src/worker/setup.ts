@@ -192,6 +192,9 @@ export function install(): void {
   let gcMsAtStart = 0
   let fullGcsAtStart = 0
   const plans = new Map<string, RepeatPlan>()
+  // The suite of the last test measured the cheap way: the next test of the same suite starts
+  // from its after-reading.
+  let lastSuite: Task['suite'] | undefined
   // Vitest sends task updates at most every 100 ms and holds them until then; waiting them out
   // before a repeated run's reading keeps that queue out of the growth per run.
   const settledReading = async (wait: boolean) => {
@@ -234,7 +237,8 @@ export function install(): void {
     gcMsAtStart = sampler.gcMs
     fullGcsAtStart = sampler.fullGcs
     fileStartedAt = Date.now()
-    fileStart = sampler.fullGcReading()
+    fileStart = options.exactFiles ? sampler.fullGcReading() : sampler.cheap()
+    lastSuite = undefined
     filePeak = fileStart.heap
     fileRssPeak = fileStart.rss
     const first = !repeatedInWorker
@@ -348,6 +352,7 @@ export function install(): void {
       }
       if (!concurrent) judge(memory, violations, eff.budgetMode)
       finished.meta.memory = memory
+      lastSuite = concurrent || plan ? undefined : t.suite
       if (own?.collectAfter?.length) {
         const alive = await stillAlive(own.collectAfter)
         if (alive.length && finished.result?.state !== 'fail') {
@@ -378,7 +383,7 @@ export function install(): void {
       ? { reading: read(), exact: false, garbageBound: 0 }
       : plan
         ? { reading: await settledReading(!skipping), exact: true, garbageBound: 0 }
-        : await sampler.before(eff.budget.retained)
+        : await sampler.before(escalationBudget(eff.budget.retained, options.escalateAbove), t.suite !== undefined && t.suite === lastSuite)
     if (plan && !skipping) {
       plan.marks.push({ heap: before.reading.heap, external: before.reading.external, rss: before.reading.rss })
       const n = plan.marks.length
@@ -401,12 +406,13 @@ export function install(): void {
     slot.current = undefined
     if (!file || !fileStart) return
     // External memory lags the GC that frees its owner: settle it only when a budget needs it.
-    const end = effective?.fileBudget.external === undefined ? sampler.fullGcReading() : await sampler.exact()
+    const end = !options.exactFiles ? sampler.cheap() : effective?.fileBudget.external === undefined ? sampler.fullGcReading() : await sampler.exact()
     const eff = effective!
     const budget: ResolvedBudget = { ...eff.fileBudget }
     const memory: FileMemory = {
       kind: 'file',
       retained: end.heap - fileStart.heap,
+      precision: options.exactFiles ? 'exact' : 'estimate',
       heapBefore: fileStart.heap,
       heapAfter: end.heap,
       peakHeap: Math.max(filePeak, end.heap),
