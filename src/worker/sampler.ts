@@ -67,6 +67,8 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve))
  */
 export class Sampler {
   private anchor = 0
+  /** External memory at the last settle (two GCs around a turn): the external anchor. */
+  private externalAnchor: number | undefined
   /** The reading after the last test, which the next test of the same suite can start from. */
   private lastAfter: Reading | undefined
   gcMs = 0
@@ -91,7 +93,9 @@ export class Sampler {
     await nextTurn()
     this.timed(() => gc())
     this.fullGcs += 2
-    return this.anchored(read())
+    const reading = this.anchored(read())
+    this.externalAnchor = reading.external
+    return reading
   }
 
   /**
@@ -115,7 +119,7 @@ export class Sampler {
    * has grown more than `slack` since the last full GC (that growth bounds the garbage left in the
    * reading, so it bounds the error of a later escalated reading).
    */
-  async before(retainedBudget: number | undefined, reusePrevious: boolean): Promise<{ reading: Reading; exact: boolean; garbageBound: number }> {
+  async before(retainedBudget: number | undefined, reusePrevious: boolean, externalBudget?: number): Promise<{ reading: Reading; exact: boolean; garbageBound: number }> {
     const previous = this.lastAfter
     this.lastAfter = undefined
     if (this.mode === 'exact') return { reading: await this.exact(), exact: true, garbageBound: 0 }
@@ -128,6 +132,11 @@ export class Sampler {
     }
     // Without a retained budget no verdict depends on the bound, so no full GC is spent on it.
     const slack = retainedBudget === undefined ? Infinity : Math.max(MIN_SLACK, retainedBudget * SLACK_FRACTION)
+    // With an external budget, freed-but-not-yet-released Buffers in `before` would hide growth:
+    // settle when external memory has grown past a slack since the last settle.
+    if (externalBudget !== undefined && (this.externalAnchor === undefined || reading.external - this.externalAnchor > Math.max(MIN_SLACK, externalBudget * SLACK_FRACTION))) {
+      return { reading: await this.exact(), exact: true, garbageBound: 0 }
+    }
     // heap < anchor: live memory was freed and a natural GC collected it; re-anchor.
     if (reading.heap - this.anchor > slack || (reading.heap < this.anchor && retainedBudget !== undefined)) {
       return { reading: this.fullGcReading(), exact: true, garbageBound: 0 }

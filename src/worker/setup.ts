@@ -383,7 +383,7 @@ export function install(): void {
       ? { reading: read(), exact: false, garbageBound: 0 }
       : plan
         ? { reading: await settledReading(!skipping), exact: true, garbageBound: 0 }
-        : await sampler.before(escalationBudget(eff.budget.retained, options.escalateAbove), t.suite !== undefined && t.suite === lastSuite)
+        : await sampler.before(escalationBudget(eff.budget.retained, options.escalateAbove), t.suite !== undefined && t.suite === lastSuite, slot.fileBudget?.external ?? eff.budget.external)
     if (plan && !skipping) {
       plan.marks.push({ heap: before.reading.heap, external: before.reading.external, rss: before.reading.rss })
       const n = plan.marks.length
