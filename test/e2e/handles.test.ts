@@ -26,6 +26,7 @@ test('opt-in budgets: handles left open and external memory fail the tests that 
   ])
   expect(output).toContain('MemoryBudgetError: left 1 handle open (1 Timeout), budget 0')
   expect(output).toContain('MemoryBudgetError: left 1 handle open (1 TCPServerWrap), budget 0')
-  expect(output).toMatch(/MemoryBudgetError: external memory 30\d kB after GC, budget 100 kB/)
-  expect(findTest(report, 'keeps a Buffer alive: the heap stays flat, external memory grows').retained).toBeLessThan(100_000)
+  expect(output).toMatch(/MemoryBudgetError: external memory 3(\.0\d)? MB after GC, budget 1 MB/)
+  // The 3 MB live outside the V8 heap; the heap figure stays far below it (Node 20 moves ~250 kB on its own).
+  expect(findTest(report, 'keeps a Buffer alive: the heap stays flat, external memory grows').retained).toBeLessThan(1_000_000)
 })
