@@ -39,7 +39,8 @@ describe.each(['auto', 'exact'] as const)('budgets in %s mode', (mode) => {
     const t = findTest(runs[mode].report, 'transient peak, nothing retained')
     expect(t.verdict).toBe('pass')
     expect(t.peakHeap - t.heapBefore).toBeGreaterThan(5_000_000)
-    expect(t.retained).toBeLessThan(300_000)
+    // Far below the 5 MB peak; not tighter, since Node 20 moves ~250 kB after a full GC on its own.
+    expect(t.retained).toBeLessThan(1_000_000)
   })
 
   test('setMemoryBudget in a test raises that test\'s budget only', () => {
