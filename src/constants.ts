@@ -26,11 +26,14 @@ export const DEFAULT_REPEAT_RUNS = 10
 export const DEFAULT_REPEAT_WARMUP = 2
 export const DEFAULT_REPEAT_SENSITIVITY = 1_800
 /**
- * Unmeasured runs before the first repeated test of a worker: its first ~20 runs also warm up
- * Vitest's and the harness's own code (compiled code, feedback, caches), a few kB per run that is
- * nobody's leak (measured: ~4.5 kB per run, falling to ~0.5 kB after ~23 runs, Node 20).
+ * Unmeasured runs before the first repeated test of a worker: its first runs also warm up Vitest's
+ * and the harness's own code, and V8 keeps optimizing that code for ~40 runs, leaving a few kB of
+ * compiler metadata in the heap now and then (measured, Node 20: ~4.5 kB per run at first, then
+ * bumps of 2-8 kB in a third of the runs until run ~45). With 25 such runs a clean first test was
+ * reported as a 2 kB leak in about one run of three on a loaded machine; with 50, none was
+ * (bench/accuracy.mjs). Costs ~1-2 s per worker that repeats tests.
  */
-export const FIRST_TEST_EXTRA_WARMUP = 25
+export const FIRST_TEST_EXTRA_WARMUP = 50
 /** Vitest's runner sends task updates at most this often (its throttle), plus a margin. */
 export const VITEST_UPDATE_INTERVAL_MS = 120
 

@@ -109,8 +109,11 @@ export interface GrowthEntry {
 
 /** The outcome of running one test several times. */
 export interface RepeatResult {
-  /** Growth per run after a full GC, warm-up runs first: heap, external (+ arrayBuffers) and RSS. */
-  runs: Array<{ heap: number; external: number; rss: number }>
+  /**
+   * Growth per run after a full GC, warm-up runs first: heap, external (+ arrayBuffers), RSS, and
+   * V8's compiled code (runs in which it changed are left out of the heap signal when enough remain).
+   */
+  runs: Array<{ heap: number; external: number; rss: number; code?: number }>
   warmup: number
   verdict: RepeatVerdict
   /** The memory that grew on every counted run, when `verdict` is `leak`. */

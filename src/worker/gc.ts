@@ -36,3 +36,13 @@ export function dataBytes(spaces: ReadonlyArray<{ space_name: string; space_used
   for (const space of spaces) if (!space.space_name.startsWith('code_')) sum += space.space_used_size
   return sum
 }
+
+/**
+ * V8's compiled code and bytecode with their metadata, in bytes. It changes when V8 compiles,
+ * optimizes or flushes code; optimizing also leaves metadata in the old space, which `heapUsed()`
+ * counts (see repeat.ts, `heapRuns`).
+ */
+export function codeBytes(): number {
+  const c = v8.getHeapCodeStatistics()
+  return c.code_and_metadata_size + c.bytecode_and_metadata_size
+}

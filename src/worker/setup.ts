@@ -1,6 +1,7 @@
 // Installed in every test file by the plugin's virtual setup module. Registers the hooks that
 // measure each test and the file, and writes the results into `task.meta.memory`.
 import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs'
+import { setMaxListeners } from 'node:events'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
@@ -15,7 +16,7 @@ import { formatBytes, formatDelta } from '../shared/size.ts'
 import {
   PROVIDE_KEY, type BudgetViolation, type FileMemory, type GrowthEntry, type RepeatResult, type ResolvedBudget, type TestMemory, type WorkerInfo, type WorkerOptions,
 } from '../types.ts'
-import { heapUsed } from './gc.ts'
+import { codeBytes, heapUsed } from './gc.ts'
 import { diffSnapshotFiles, takeSnapshot } from './heapdiff.ts'
 import { decide, likelyLeak, type RunDeltas } from './repeat.ts'
 import { GcWatch, handlesLeft, read, Sampler, type Reading } from './sampler.ts'
@@ -152,16 +153,18 @@ interface RepeatPlan {
   warmup: number
   /** Measured runs: warm-up + counted + 1. */
   total: number
-  marks: RunDeltas[]
+  /** Readings at the start of each measured run (`code`: V8's compiled code then). */
+  marks: Array<Required<RunDeltas>>
   done: number
   peak: number
   rss: number
   snapshot?: { before: string; after: string }
   grew?: GrowthEntry[]
+  listenersRaised?: boolean
 }
 
-function deltasOf(marks: RunDeltas[]): RunDeltas[] {
-  return marks.slice(1).map((m, i) => ({ heap: m.heap - marks[i]!.heap, external: m.external - marks[i]!.external, rss: m.rss - marks[i]!.rss }))
+function deltasOf(marks: Array<Required<RunDeltas>>): RunDeltas[] {
+  return marks.slice(1).map((m, i) => ({ heap: m.heap - marks[i]!.heap, external: m.external - marks[i]!.external, rss: m.rss - marks[i]!.rss, code: m.code - marks[i]!.code }))
 }
 
 /** Register the measuring hooks for the current test file. Called once per file. */
@@ -246,17 +249,24 @@ export function install(): void {
     if (first && repeatedInWorker) {
       g2[REPEATED_KEY] = true
       // Warm the reading code up so its compilation does not land in the first test's runs.
-      for (let i = 0; i < 500; i++) deltasOf([read(), read()])
+      const mark = () => ({ ...read(), code: codeBytes() })
+      for (let i = 0; i < 500; i++) deltasOf([mark(), mark()])
     }
   })
 
-  beforeEach(async ({ task, onTestFinished }) => {
+  beforeEach(async ({ task, onTestFinished, signal }) => {
     if (!sqliteTracked) sqliteTracked = trackSqliteEngines(options.sqliteModule!)
     const t = task as unknown as Task
     const eff = budgetsFor(t)
     const started = performance.now()
     const concurrent = t.concurrent === true
     const plan = plans.get(t.id)
+    // Vitest adds an abort listener to the test's signal on every repeat (and keeps it): without
+    // this, Node warns about a possible EventTarget leak past 10 repeats.
+    if (plan && !plan.listenersRaised) {
+      plan.listenersRaised = true
+      setMaxListeners(plan.skip + plan.total + 10, signal)
+    }
     // Unmeasured warm-up runs take the measuring path (to warm it up too) but record nothing.
     const skipping = plan !== undefined && plan.skip > 0
     if (skipping) plan.skip--
@@ -276,7 +286,9 @@ export function install(): void {
           })()
         : plan
           ? await (async () => {
-              const reading = await sampler.exact()
+              // Only the last measured run's after-reading is used (growth per run comes from the
+              // marks at the start of each run): the others skip the exact reading's GCs.
+              const reading = !skipping && plan.done + 1 < plan.total ? read() : await sampler.exact()
               return { reading, retained: reading.heap - before.reading.heap, precision: 'exact' as const, retainedMax: undefined }
             })()
           : await sampler.after(before, escalationBudget(retainedBudget, options.escalateAbove), seen.majorGcs > 0, own?.budget?.external ?? slot.fileBudget?.external ?? eff.budget.external)
@@ -385,7 +397,7 @@ export function install(): void {
         ? { reading: await settledReading(!skipping), exact: true, garbageBound: 0 }
         : await sampler.before(escalationBudget(eff.budget.retained, options.escalateAbove), t.suite !== undefined && t.suite === lastSuite, slot.fileBudget?.external ?? eff.budget.external)
     if (plan && !skipping) {
-      plan.marks.push({ heap: before.reading.heap, external: before.reading.external, rss: before.reading.rss })
+      plan.marks.push({ heap: before.reading.heap, external: before.reading.external, rss: before.reading.rss, code: codeBytes() })
       const n = plan.marks.length
       if (plan.snapshot && n === plan.total) {
         // Summarized at the end of this run: parsing a snapshot would swell this run's peak.

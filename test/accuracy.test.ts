@@ -1,0 +1,137 @@
+// Accuracy targets (README "Accuracy"), end to end on the corpus in test/fixtures/accuracy, whose
+// test names carry what each test really does. bench/accuracy.mjs measures the same corpus over
+// several rounds and against the true growth per run; this test asserts the targets once per leg:
+// - repetition: every per-run leak >= 2 kB is reported as a leak, with the signal that grew, and no
+//   one-time or clean test is;
+// - single pass with a 64 kB retained budget, exact and auto mode: every heap leak >= 64 kB fails its
+//   test, no clean test does (on Node 20, one reading per run may be off by its ~250 kB jumps);
+// - in both: native leaks are named by their signal, handle leaks by their type in handlesLeft.
+import { beforeAll, describe, expect, test } from 'vitest'
+import type { MemoryReport } from 'vitest-memory'
+import { classify } from './fixtures/accuracy/corpus.js'
+import { runFixture, type RunResult } from './helpers/run-vitest.ts'
+
+type TestEntry = MemoryReport['tests'][number]
+
+const node20 = Number(process.versions.node.split('.')[0]) < 22
+/**
+ * Node 20 (V8 11.3) now and then moves a heap reading by about one 256 kB heap page, in either
+ * direction, whatever the test did (README "Accuracy"): a clean test reads +250 kB, a leak reads
+ * 250 kB low. A verdict that misses by more than JUMP is that; on Node 20 one per single pass is
+ * set aside (and named in the output), never a miss of any other shape.
+ */
+const JUMP = 150_000
+const JUMPS_ALLOWED = node20 ? 1 : 0
+
+const singles: Partial<Record<'exact' | 'auto', RunResult>> = {}
+let repeated: RunResult
+beforeAll(async () => {
+  // Single pass: the whole corpus, in exact mode and in the default auto mode. Repetition: the
+  // core cases (about 30), to keep this leg short.
+  const single = (mode: 'exact' | 'auto') => runFixture('accuracy', ['run'], { env: { ACC_BUDGET: '64 KB', VITEST_MEMORY_MODE: mode === 'exact' ? 'exact' : '' }, timeoutMs: 400_000 })
+  ;[singles.exact, singles.auto, repeated] = await Promise.all([
+    single('exact'),
+    single('auto'),
+    runFixture('accuracy', ['run'], { env: { ACC_REPEAT: '1', ACC_CORE: '1' }, timeoutMs: 400_000 }),
+  ])
+}, 420_000)
+
+function cases(run: RunResult) {
+  const tests = run.report?.tests ?? []
+  return tests.map((t) => ({ t, c: classify(t.name)! })).filter(({ c }) => c !== undefined)
+}
+
+/** `name: verdict (detail)` lines for a failure message: every offender at once, not the first. */
+function list(entries: Array<{ t: TestEntry }>, detail: (t: TestEntry) => string): string[] {
+  return entries.map(({ t }) => `${t.name}: ${detail(t)}`)
+}
+const runsOf = (t: TestEntry) => t.repeat ? `${t.repeat.verdict} ${t.repeat.signal ?? ''} ${t.repeat.perRun} B/run; heap runs ${t.repeat.runs.map((r) => r.heap).join(' ')}` : 'not repeated'
+
+describe('repetition (core corpus, default runs)', () => {
+  test('the corpus ran: at least 30 repeated tests, every one with a verdict', () => {
+    const all = cases(repeated)
+    expect(all.length, repeated.output.slice(-3000)).toBeGreaterThanOrEqual(30)
+    expect(list(all.filter(({ t }) => !t.repeat), runsOf)).toEqual([])
+  })
+
+  test('every leak of 2 kB per run or more is reported as a leak, with the signal that grew', () => {
+    const leaks = cases(repeated).filter(({ c }) => (c.cls === 'leak' || c.cls === 'native' || c.cls === 'handle') && c.bytes >= 2_000)
+    expect(leaks.length).toBeGreaterThanOrEqual(12)
+    // Native memory a library does not report to V8 shows only in RSS, and only once the allocator has
+    // no free memory left to reuse: until then the engines' JS wrappers (~2 kB per run) are what grows.
+    const signalsOf = (name: string, cls: string) => (cls === 'native' ? (name.includes('sqlite') ? ['rss', 'heap'] : ['external']) : ['heap'])
+    const wrong = leaks.filter(({ t, c }) => t.repeat?.verdict !== 'leak' || !signalsOf(t.name, c.cls).includes(t.repeat.signal!))
+    expect(list(wrong, runsOf)).toEqual([])
+    for (const { t } of leaks) expect(t.verdict, t.name).toBe('fail')
+  })
+
+  test('the rate per run is close to the true one', () => {
+    // Heap leaks: the nominal size plus a few hundred bytes of the test's own bookkeeping per run.
+    const off = cases(repeated).filter(({ c }) => c.cls === 'leak' || (c.cls === 'native' && c.bytes >= 16_000))
+      .filter(({ t, c }) => !(t.repeat!.perRun >= 0.75 * c.bytes && t.repeat!.perRun <= 1.6 * c.bytes + 1_500))
+    expect(list(off, runsOf)).toEqual([])
+  })
+
+  test('no one-time or clean test is reported as a leak', () => {
+    const quiet = cases(repeated).filter(({ c }) => c.cls === 'clean' || c.cls === 'one-time')
+    expect(quiet.length).toBeGreaterThanOrEqual(10)
+    expect(list(quiet.filter(({ t }) => t.repeat?.verdict === 'leak' || t.verdict === 'fail'), runsOf)).toEqual([])
+  })
+
+  test('growth in the first runs only is reported as one-time', () => {
+    const once = cases(repeated).filter(({ t }) => /lazy singleton|cache entry replaced|code compiled|module imported|1 MB Buffer allocated once/.test(t.name))
+    expect(once.length).toBeGreaterThanOrEqual(5)
+    expect(list(once.filter(({ t }) => t.repeat?.verdict !== 'one-time'), runsOf)).toEqual([])
+  })
+
+  test('handle leaks are named by their type', () => {
+    const handles = cases(repeated).filter(({ c }) => c.cls === 'handle')
+    expect(handles.length).toBeGreaterThanOrEqual(4)
+    expect(list(handles.filter(({ t, c }) => !((t.handlesLeft?.[c.handle!] ?? 0) >= 1)), (t) => JSON.stringify(t.handlesLeft ?? {}))).toEqual([])
+  })
+})
+
+describe.each(['exact', 'auto'] as const)('single pass, 64 kB retained budget, %s mode (whole corpus)', (mode) => {
+  const run = () => singles[mode]!
+  const detail = (t: TestEntry) => `${t.verdict}, retained ${t.retained} (${t.precision})`
+  /** Heap leaks of 64 kB or more that passed, and clean tests that failed. */
+  const misses = () => {
+    const missed = cases(run()).filter(({ t, c }) => c.cls === 'leak' && c.bytes >= 64_000 && (t.verdict !== 'fail' || !t.violations?.some((v) => v.metric === 'retained')))
+    const flagged = cases(run()).filter(({ t, c }) => c.cls === 'clean' && t.verdict !== 'pass')
+    const jumps = [...missed.filter(({ t, c }) => t.retained < c.bytes - JUMP), ...flagged.filter(({ t }) => t.retained > JUMP)]
+    return { missed, flagged, jumps }
+  }
+
+  test('the corpus ran', () => {
+    expect(cases(run()).length, run().output.slice(-3000)).toBeGreaterThanOrEqual(40)
+    expect(cases(run()).every(({ t }) => t.repeat === undefined)).toBe(true)
+  })
+
+  test('every heap leak of 64 kB or more fails its test on the retained budget', () => {
+    expect(cases(run()).filter(({ c }) => c.cls === 'leak' && c.bytes >= 64_000).length).toBeGreaterThanOrEqual(6)
+    const { missed, jumps } = misses()
+    expect(list(missed.filter((m) => !jumps.includes(m)), detail)).toEqual([])
+    expect(run().output).toMatch(/MemoryBudgetError: retained/)
+  })
+
+  test('no clean test is flagged', () => {
+    expect(cases(run()).filter(({ c }) => c.cls === 'clean').length).toBeGreaterThanOrEqual(12)
+    const { flagged, jumps } = misses()
+    expect(list(flagged.filter((m) => !jumps.includes(m)), detail)).toEqual([])
+  })
+
+  test(`Node 20's page-sized jumps: at most ${JUMPS_ALLOWED} in the run`, () => {
+    const { jumps } = misses()
+    if (jumps.length) console.log(`${mode} single pass, Node ${process.versions.node}: set aside as heap jumps: ${list(jumps, detail).join('; ')}`)
+    expect(list(jumps, detail).length, list(jumps, detail).join('\n')).toBeLessThanOrEqual(JUMPS_ALLOWED)
+  })
+
+  test('native leaks show as external memory, handle leaks by their type', () => {
+    const buffers = cases(run()).filter(({ t, c }) => c.cls === 'native' && t.name.includes('Buffers'))
+    expect(buffers.length).toBeGreaterThanOrEqual(3)
+    const low = buffers.filter(({ t, c }) => t.externalAfter - t.externalBefore < 0.9 * c.bytes)
+    expect(list(low, (t) => `external +${t.externalAfter - t.externalBefore}`)).toEqual([])
+    const handles = cases(run()).filter(({ c }) => c.cls === 'handle')
+    expect(list(handles.filter(({ t, c }) => !((t.handlesLeft?.[c.handle!] ?? 0) >= 1)), (t) => JSON.stringify(t.handlesLeft ?? {}))).toEqual([])
+  })
+})
