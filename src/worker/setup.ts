@@ -504,7 +504,17 @@ async function annotateVerdict(task: { result?: { state?: string } }, annotate: 
   const state = result?.state
   try {
     if (result) result.state = 'run'
-    const done = annotate(`memory ${memory.verdict}: ${(memory.violations ?? []).map((v) => v.message).join('; ')}`, 'vitest-memory')
+    // Vitest looks for the test file in a new Error's stack to place the annotation; called from
+    // this hook it never finds it, and formatting that stack kept ~1.5 MB (source maps, parsed
+    // frames) in the worker, counted in the file's figures. No frames: nothing to format.
+    const limit = Error.stackTraceLimit
+    Error.stackTraceLimit = 0
+    let done: Promise<unknown>
+    try {
+      done = annotate(`memory ${memory.verdict}: ${(memory.violations ?? []).map((v) => v.message).join('; ')}`, 'vitest-memory')
+    } finally {
+      Error.stackTraceLimit = limit
+    }
     if (result) result.state = state
     await done
   } catch {
