@@ -62,7 +62,7 @@ export function read(): Reading {
 
 /**
  * Node 20 only: an exact reading takes one more full GC and keeps the lower heap figure, which
- * removes the rest of V8's phantom old-space growth there (bench/accuracy.mjs, `exact-min`).
+ * removes most of the rest of V8's phantom old-space growth there (README "Accuracy").
  */
 const SECOND_LOOK = Number(process.versions.node.split('.')[0]) < 22
 
@@ -90,9 +90,10 @@ export class Sampler {
   }
 
   /**
-   * An exact reading, whatever the mode (file boundaries and repeated runs use it): a full GC, a
-   * macrotask turn, a full GC. `external` lags the heap, and only the second GC sees ArrayBuffer
-   * memory released by the first.
+   * An exact reading, whatever the mode (file boundaries, repeated runs and auto mode's
+   * escalations use it): a full GC, a macrotask turn, a full GC (and on Node 20 a third, see
+   * SECOND_LOOK). `external` lags the heap, and only the second GC sees ArrayBuffer memory
+   * released by the first.
    */
   async exact(): Promise<Reading> {
     this.lastAfter = undefined
