@@ -40,7 +40,7 @@ if (args.help) {
   console.log(`node bench/core.mjs [options]
   --runs N         timed rounds: plain and auto of each suite, interleaved (default 5)
   --exact-runs N   how many of those rounds also run exact, spread out (default min(2, runs):
-                   exact is 4-9x slower and only reported, not judged)
+                   exact is 4-15x slower and only reported, not judged)
   --mem-runs N     runs of the 100-test main-process memory measurement (default 3; 0 skips it)
   --suites LIST    clean,heavy (default both)
   --live           use the repo's dist/ as it changes instead of a snapshot taken at start

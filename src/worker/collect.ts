@@ -28,4 +28,3 @@ export async function stillAlive(entries: Array<{ ref: WeakRef<object>; descript
   for (const entry of entries) if ((await collect(entry.ref, 3)) === 0) alive.push(entry.description)
   return alive
 }
-
