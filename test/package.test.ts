@@ -26,6 +26,9 @@ test('npm pack ships the built entry points and their imports, and nothing from 
       expect(files, `${file} imports ${spec}`).toContain(target)
     }
   }
+  // The worker entries the plugin puts in setupFiles (by path, not through exports).
+  expect(files).toContain('dist/worker/setup.js')
+  expect(files).toContain('dist/worker/install.js')
   expect(files).toContain('README.md')
   expect(files).toContain('package.json')
   expect(files.filter((f) => /^(src|test|examples|bench|scripts|compat)\//.test(f))).toEqual([])

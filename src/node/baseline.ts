@@ -5,6 +5,7 @@
 // only the tests that moved beyond the tolerance, so one changed test is a one-line diff.
 import { existsSync, readFileSync } from 'node:fs'
 import type { BaselineDelta, BaselineMetricTolerance, BaselineTolerance, MemoryReport, ReportBaseline } from '../reporters/json.ts'
+import { byText } from '../shared/order.ts'
 import { formatBytes, formatDelta } from '../shared/size.ts'
 
 export const BASELINE_SCHEMA_VERSION = 1
@@ -132,8 +133,6 @@ export function checkBaseline(data: unknown): string | undefined {
   return undefined
 }
 
-// Code-unit order, not localeCompare: the file must not depend on the machine's locale.
-const byKey = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
 
 function entryText(e: BaselineEntry): string {
   return `{ "retained": ${Math.round(e.retained)}, "peak": ${Math.round(e.peak)} }`
@@ -151,13 +150,13 @@ export function serializeBaseline(baseline: Baseline): string {
     if (body.length) out.push(...body, `  }${last ? '' : ','}`)
   }
   const tests: string[] = []
-  const projects = Object.keys(baseline.tests).sort(byKey).filter((p) => Object.keys(baseline.tests[p]!).length > 0)
+  const projects = Object.keys(baseline.tests).sort(byText).filter((p) => Object.keys(baseline.tests[p]!).length > 0)
   projects.forEach((project, pi) => {
-    const files = Object.keys(baseline.tests[project]!).sort(byKey)
+    const files = Object.keys(baseline.tests[project]!).sort(byText)
     tests.push(`    ${JSON.stringify(project)}: {`)
     files.forEach((file, fi) => {
       const entries = baseline.tests[project]![file]!
-      const names = Object.keys(entries).sort(byKey)
+      const names = Object.keys(entries).sort(byText)
       tests.push(`      ${JSON.stringify(file)}: {`)
       names.forEach((name, ni) => tests.push(`        ${JSON.stringify(name)}: ${entryText(entries[name]!)}${ni < names.length - 1 ? ',' : ''}`))
       tests.push(`      }${fi < files.length - 1 ? ',' : ''}`)
@@ -166,9 +165,9 @@ export function serializeBaseline(baseline: Baseline): string {
   })
   block('tests', tests, false)
   const files: string[] = []
-  const fileProjects = Object.keys(baseline.files).sort(byKey).filter((p) => Object.keys(baseline.files[p]!).length > 0)
+  const fileProjects = Object.keys(baseline.files).sort(byText).filter((p) => Object.keys(baseline.files[p]!).length > 0)
   fileProjects.forEach((project, pi) => {
-    const names = Object.keys(baseline.files[project]!).sort(byKey)
+    const names = Object.keys(baseline.files[project]!).sort(byText)
     files.push(`    ${JSON.stringify(project)}: {`)
     names.forEach((file, fi) => files.push(`      ${JSON.stringify(file)}: ${entryText(baseline.files[project]![file]!)}${fi < names.length - 1 ? ',' : ''}`))
     files.push(`    }${pi < fileProjects.length - 1 ? ',' : ''}`)
@@ -322,7 +321,7 @@ export function compareBaselines(base: Baseline, head: Baseline, tolerance: Base
       if (!ran && isGone(project, file) && !base.tests[project]?.[file]) result.gone.push({ project, file })
     }
   }
-  result.gone.sort((a, b) => byKey(a.project, b.project) || byKey(a.file, b.file) || byKey(a.name ?? '', b.name ?? ''))
+  result.gone.sort((a, b) => byText(a.project, b.project) || byText(a.file, b.file) || byText(a.name ?? '', b.name ?? ''))
   result.summary.gone = result.gone.filter((g) => g.name !== undefined).length
   result.summary.notRun = result.notRun
   return result

@@ -12,6 +12,17 @@ import { escalationFor } from './report-options.ts'
 import { resolveOptions, type MemoryOptions, type ResolvedMemoryOptions } from './options.ts'
 
 const WORKER_ENTRY = fileURLToPath(new URL('../worker/setup.js', import.meta.url))
+const INSTALL_ENTRY = fileURLToPath(new URL('../worker/install.js', import.meta.url))
+
+/**
+ * The setup file that installs the worker code in a project. A worker that runs several files
+ * (vm pools, `isolate: false`) does not re-run a setup file inside node_modules for each one, but
+ * does re-run a virtual module. Isolated forks and threads give every file a fresh worker, where
+ * a plain file runs once per file too and loads faster.
+ */
+export function setupEntryFor(pool: string, isolate: boolean | undefined): string {
+  return isolate !== false && (pool === 'forks' || pool === 'threads') ? INSTALL_ENTRY : VIRTUAL_SETUP_ID
+}
 
 // One reporter per Vitest instance, however many projects carry the plugin.
 const reporterFor = new WeakMap<Vitest, MemoryReporter>()
@@ -66,8 +77,7 @@ export function memory(options: MemoryOptions = {}): Plugin {
   let repeat: ResolvedRepeat | undefined
   return {
     name: 'vitest-memory',
-    // Setup files inside node_modules are not re-run per file when a worker runs several files
-    // (vm pools, isolate: false); a virtual module is.
+    // The setup module of projects whose workers run several files (see setupEntryFor).
     resolveId(id) {
       return id === VIRTUAL_SETUP_ID ? VIRTUAL_SETUP_ID : undefined
     },
@@ -105,7 +115,8 @@ export function memory(options: MemoryOptions = {}): Plugin {
       // GitHub annotations point at the test's line: Vitest records it only when asked.
       if (resolved.githubActions) project.config.includeTaskLocation ??= true
       project.provide(PROVIDE_KEY, workerOptions)
-      if (!project.config.setupFiles.includes(VIRTUAL_SETUP_ID)) project.config.setupFiles.unshift(VIRTUAL_SETUP_ID)
+      const setup = setupEntryFor(pool, project.config.isolate)
+      if (!project.config.setupFiles.includes(setup)) project.config.setupFiles.unshift(setup)
     },
   }
 }

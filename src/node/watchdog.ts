@@ -16,6 +16,7 @@ import { createRequire } from 'node:module'
 import { totalmem } from 'node:os'
 import { join } from 'node:path'
 import type { Worker } from 'node:worker_threads'
+import { byText } from '../shared/order.ts'
 import { formatBytes } from '../shared/size.ts'
 
 /** Watchdog settings, resolved: bytes and milliseconds. */
@@ -408,7 +409,7 @@ export function readStops(runningDir: string): StopRecord[] {
       // unreadable: skip
     }
   }
-  return found.sort((a, b) => a.at - b.at || a.id.localeCompare(b.id))
+  return found.sort((a, b) => a.at - b.at || byText(a.id, b.id))
 }
 
 /** How a stop appears in the report, on the entry of the test that was running. */

@@ -11,6 +11,7 @@ import { applyStops, readStops, Watchdog } from '../node/watchdog.ts'
 import { key } from '../node/baseline.ts'
 import { applyBaseline, regressionChecker, renderBaselineTerminal, writeRunOutputs, type RunContext } from '../node/run-outputs.ts'
 import { checkBudget, judge, WORKER_LABELS } from '../shared/budget.ts'
+import { byText } from '../shared/order.ts'
 import type { FileMemory, TestMemory } from '../types.ts'
 import { writeFileAtomic, type MemoryReport, type ReportFile, type ReportInterrupted, type ReportTest, type ReportWorker } from './json.ts'
 import { renderSummary } from './terminal.ts'
@@ -205,7 +206,7 @@ export class MemoryReporter implements Reporter {
       if (record.file) files.push(record.file)
     }
     const byKey = (a: { file: string; name?: string; project: string }, b: { file: string; name?: string; project: string }) =>
-      a.project.localeCompare(b.project) || a.file.localeCompare(b.file) || (a.name ?? '').localeCompare(b.name ?? '')
+      byText(a.project, b.project) || byText(a.file, b.file) || byText(a.name ?? '', b.name ?? '')
     tests.sort(byKey)
     files.sort(byKey)
 
@@ -289,5 +290,5 @@ function buildWorkers(tests: ReportTest[], files: ReportFile[], options: Resolve
     }
     result.push(w)
   }
-  return result.sort((a, b) => Number(a.slot) - Number(b.slot) || a.id.localeCompare(b.id))
+  return result.sort((a, b) => Number(a.slot) - Number(b.slot) || byText(a.id, b.id))
 }

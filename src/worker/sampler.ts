@@ -45,10 +45,10 @@ export function handlesLeft(before: Map<string, number>, after: Map<string, numb
  * A reading with no GC. The heap is measured first, right after the caller's GC: on Node 20 a heap
  * figure taken a moment later (after `process.memoryUsage()`, which reads /proc) sometimes counts
  * 100-280 kB of old space that no object holds (README "Accuracy"). The reading's own objects
- * (a few hundred bytes) are then counted by the next reading only.
+ * (a few hundred bytes) are then counted by the next reading only. `heap`: the caller's figure,
+ * taken right after its GC.
  */
-export function read(): Reading {
-  const heap = heapUsed()
+export function read(heap = heapUsed()): Reading {
   const usage = process.memoryUsage()
   return {
     heap,
@@ -185,8 +185,9 @@ export class Sampler {
     this.timed(() => gc({ type: 'minor' }))
     const threshold = retainedBudget === undefined ? ESCALATE_WITHOUT_BUDGET : retainedBudget * ESCALATE_FRACTION
     let reading: Reading | undefined
-    if (heapUsed() - hb <= threshold && !majorGcDuringTest) {
-      reading = read()
+    const heap = heapUsed()
+    if (heap - hb <= threshold && !majorGcDuringTest) {
+      reading = read(heap)
       // External memory is freed after the GC that frees its owner, off the main thread: a cheap
       // reading near the external budget is settled before it is judged.
       const externalNear = externalBudget !== undefined && reading.external - before.reading.external > externalBudget * ESCALATE_FRACTION

@@ -21,6 +21,14 @@ describe.each(['forks', 'threads', 'vmForks', 'vmThreads'])('pool %s', (pool) =>
   })
 })
 
+test('isolated threads, one at a time: every file is measured (the setup file runs in each fresh worker)', async () => {
+  const { code, output, report } = await runFixture('pools', ['run', '--pool=threads', '--maxWorkers=1'])
+  expect(code, output).toBe(1)
+  expect(report?.files).toHaveLength(2)
+  expect(report?.tests).toHaveLength(6)
+  expect(new Set(report!.tests.map((t) => t.worker.id)).size).toBe(2)
+})
+
 test('isolate: false, one worker: every file is measured and the worker series spans both', async () => {
   const { code, output, report } = await runFixture('pools', ['run', '--no-isolate', '--maxWorkers=1'])
   expect(code, output).toBe(1)
