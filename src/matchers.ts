@@ -14,7 +14,7 @@
 import { expect } from 'vitest'
 import { formatBytes } from './shared/size.ts'
 import { parseSize, type Size } from './shared/size.ts'
-import { getGc, heapUsed } from './worker/gc.ts'
+import { getGc, heapUsed, SECOND_LOOK } from './worker/gc.ts'
 import { collect, turns } from './worker/collect.ts'
 import { runtimeSlot } from './worker/slot.ts'
 
@@ -56,7 +56,12 @@ async function settledHeap(): Promise<number> {
   gc()
   await turns(1)
   gc()
-  return heapUsed()
+  const heap = heapUsed()
+  if (!SECOND_LOOK) return heap
+  // The harness's exact reading does the same (see SECOND_LOOK): a phantom jump in one reading
+  // made a steady leak's next difference negative, and the positive form of toLeak() failed.
+  gc()
+  return Math.min(heap, heapUsed())
 }
 
 function isObjectLike(value: unknown): value is object {

@@ -5,7 +5,7 @@ import {
   ESCALATE_FRACTION, ESCALATE_WITHOUT_BUDGET, MIN_SLACK, SLACK_FRACTION,
 } from '../constants.ts'
 import type { MeasureMode, Precision } from '../types.ts'
-import { dataBytes, getGc, heapUsed } from './gc.ts'
+import { dataBytes, getGc, heapUsed, SECOND_LOOK } from './gc.ts'
 import { resourceCounters } from './slot.ts'
 import { liveTimers, trackTimers } from './timers.ts'
 
@@ -59,12 +59,6 @@ export function read(heap = heapUsed()): Reading {
     handles: countHandles(),
   }
 }
-
-/**
- * Node 20 only: an exact reading takes one more full GC and keeps the lower heap figure, which
- * removes most of the rest of V8's phantom old-space growth there (README "Accuracy").
- */
-const SECOND_LOOK = Number(process.versions.node.split('.')[0]) < 22
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve))
 
