@@ -133,7 +133,6 @@ export function checkBaseline(data: unknown): string | undefined {
   return undefined
 }
 
-
 function entryText(e: BaselineEntry): string {
   return `{ "retained": ${Math.round(e.retained)}, "peak": ${Math.round(e.peak)} }`
 }
