@@ -1,5 +1,6 @@
-// Installed in every test file by the plugin's virtual setup module. Registers the hooks that
-// measure each test and the file, and writes the results into `task.meta.memory`.
+// Installed in every test file by the plugin's setup file (install.ts, or the virtual setup module
+// where one worker runs several files). Registers the hooks that measure each test and the file,
+// and writes the results into `task.meta.memory`.
 import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs'
 import { setMaxListeners } from 'node:events'
 import { createRequire } from 'node:module'
