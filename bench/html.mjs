@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // The HTML report at scale: file size and load-to-interactive time of a 10,000-test report in
-// headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core).
+// headless Chromium driven by playwright-core (CHROMIUM_PATH or --chromium, else the binary in
+// the devDependency @sparticuz/chromium: test/helpers/chromium.mjs).
 //
-//   node bench/html.mjs [--tests 10000] [--runs 7] [--chromium /usr/bin/chromium] [--no-write]
+//   node bench/html.mjs [--tests 10000] [--runs 7] [--chromium PATH] [--no-write]
 //
 // "Interactive" is the moment the page has parsed its data, drawn the chart and the first rows
 // of the tables and attached every handler: the client marks it with
@@ -17,6 +18,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { chromium } from 'playwright-core'
+import { chromiumArgs, chromiumEnv, chromiumPath } from '../test/helpers/chromium.mjs'
 import { syntheticReport } from '../test/html/synthetic-report.mjs'
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)))
@@ -24,7 +26,7 @@ const { values: args } = parseArgs({
   options: {
     tests: { type: 'string', default: '10000' },
     runs: { type: 'string', default: '7' },
-    chromium: { type: 'string', default: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium' },
+    chromium: { type: 'string' },
     'no-write': { type: 'boolean', default: false },
   },
 })
@@ -43,9 +45,10 @@ const size = statSync(file).size
 const jsonSize = Buffer.byteLength(JSON.stringify(report))
 
 const browser = await chromium.launch({
-  executablePath: args.chromium,
+  executablePath: args.chromium ?? (await chromiumPath()),
   // playwright gives every launch a fresh temporary profile (its own --user-data-dir).
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  args: chromiumArgs,
+  env: chromiumEnv(),
 })
 const version = browser.version()
 const loads = []

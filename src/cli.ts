@@ -9,8 +9,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import c from 'picocolors'
 import {
-  annotateReport, baselineFromReport, checkBaseline, compareBaselines, readBaseline, serializeBaseline, updateBaseline, type Baseline, type Comparison,
+  annotateReport, baselineFromReport, checkBaseline, compareBaselines, fileEntry, key, readBaseline, serializeBaseline, testEntry, updateBaseline, type Baseline, type Comparison,
 } from './node/baseline.ts'
+import { READABLE_SCHEMA_VERSIONS } from './constants.ts'
 import { DEFAULT_BASELINE_FILE, DEFAULT_TOLERANCE } from './node/report-options.ts'
 import { renderHtml } from './reporters/html.ts'
 import { writeFileAtomic, type BaselineTolerance, type MemoryReport } from './reporters/json.ts'
@@ -69,14 +70,15 @@ function readJson(path: string, what: string): unknown {
 
 function isReport(data: unknown): data is MemoryReport {
   const r = data as MemoryReport
-  return typeof r === 'object' && r !== null && r.schemaVersion === 1 && Array.isArray(r.tests) && Array.isArray(r.files) && typeof r.summary === 'object'
+  return typeof r === 'object' && r !== null && READABLE_SCHEMA_VERSIONS.includes(r.schemaVersion) && Array.isArray(r.tests) && Array.isArray(r.files) && typeof r.summary === 'object'
 }
 
 function readReport(path: string): MemoryReport {
   const data = readJson(path, 'the report')
   if (!isReport(data)) {
     const version = (data as { schemaVersion?: unknown } | null)?.schemaVersion
-    throw new UsageError(`${path} is not a vitest-memory report${version !== undefined && version !== 1 ? ` of schema version 1 (it says ${JSON.stringify(version)}; this is vitest-memory ${VERSION})` : ' (no schemaVersion 1, tests, files and summary)'}.`)
+    const versions = READABLE_SCHEMA_VERSIONS.join(' or ')
+    throw new UsageError(`${path} is not a vitest-memory report${version !== undefined && !READABLE_SCHEMA_VERSIONS.includes(version as number) ? ` of schema version ${versions} (it says ${JSON.stringify(version)}; this is vitest-memory ${VERSION})` : ` (no schemaVersion ${versions}, tests, files and summary)`}.`)
   }
   return data
 }
@@ -145,16 +147,16 @@ function rowsOf(base: Baseline, head: Baseline, comparison: Comparison): Row[] {
   for (const [project, files] of Object.entries(head.tests)) {
     for (const [file, tests] of Object.entries(files)) {
       for (const [name, entry] of Object.entries(tests)) {
-        const d = comparison.tests.get(`${project}\0${file}\0${name}`)
-        const old = base.tests[project]?.[file]?.[name]
+        const d = comparison.tests.get(key(project, file, name))
+        const old = testEntry(base, project, file, name)
         rows.push({ label: label(project, file, name), status: d?.status ?? 'new', retained: [old?.retained, entry.retained], peak: [old?.peak, entry.peak], change: entry.retained - (old?.retained ?? 0), messages: d?.messages ?? [] })
       }
     }
   }
   for (const [project, files] of Object.entries(head.files)) {
     for (const [file, entry] of Object.entries(files)) {
-      const d = comparison.files.get(`${project}\0${file}`)
-      const old = base.files[project]?.[file]
+      const d = comparison.files.get(key(project, file))
+      const old = fileEntry(base, project, file)
       if (!d || !old) continue
       rows.push({ label: label(project, file), status: d.status, retained: [old.retained, entry.retained], peak: [old.peak, entry.peak], change: entry.retained - old.retained, messages: d.messages ?? [] })
     }

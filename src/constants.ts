@@ -34,6 +34,39 @@ export const DEFAULT_REPEAT_SENSITIVITY = 1_800
  * (bench/accuracy.mjs). Costs ~1-2 s per worker that repeats tests.
  */
 export const FIRST_TEST_EXTRA_WARMUP = 50
+/**
+ * Repetition: the first repeated test's unmeasured runs end early once the heap has grown this much
+ * since they began. Warm-up noise is a few kB per run; a leak of megabytes per run would otherwise
+ * pile up 50 runs' worth before the first measured run (a 4 MB/run leak: 200 MB).
+ */
+export const WARMUP_GROWTH_CUTOFF = 4_000_000
+/**
+ * Repetition stops measuring once the verdict is certain: this many counted runs, each of which grew
+ * one signal by more than CERTAIN_RUN_GROWTH (30 times the default sensitivity; noise is a few kB).
+ */
+export const CERTAIN_RUNS = 3
+export const CERTAIN_RUN_GROWTH = 64_000
+/**
+ * Repetition: runs added when a heap leak verdict is too close to call (a rate under
+ * AMBIGUOUS_LEAK_RATE sensitivities from runs that do not grow steadily); the last counted runs of
+ * the longer series are judged. Node's streams, for one, keep growing for ~30 runs before they settle.
+ */
+export const EXTENSION_RUNS = 30
+export const AMBIGUOUS_LEAK_RATE = 8
+/** Repetition stops measuring once the heap or external memory has grown this much over its runs. */
+export const REPEAT_PILEUP_LIMIT = 64_000_000
+/**
+ * "What grew" takes two heap snapshots; above this heap size it is skipped (and the report says
+ * so): a snapshot of a heap this big takes seconds and about as much memory again.
+ */
+export const SNAPSHOT_HEAP_LIMIT = 256_000_000
+/**
+ * Timeout of the harness's own hooks. Vitest's default hook timeout (10 s) is the user's limit for
+ * their hooks; the harness's work is bounded by itself (exact readings, capped repetition and
+ * snapshots) and must never fail a test by running into that limit on a big heap.
+ */
+export const HARNESS_HOOK_TIMEOUT_MS = 600_000
+
 /** Vitest's runner sends task updates at most this often (its throttle), plus a margin. */
 export const VITEST_UPDATE_INTERVAL_MS = 120
 
@@ -52,4 +85,17 @@ export const MIN_WATCHDOG_RSS = 100_000_000
 export const VIRTUAL_SETUP_ID = 'virtual:vitest-memory/setup'
 
 /** Schema version of the JSON report. Bump on any incompatible change. */
-export const REPORT_SCHEMA_VERSION = 1
+export const REPORT_SCHEMA_VERSION = 2
+/** Report versions the CLI reads (a version 1 report is a version 2 one without `diagnosis`). */
+export const READABLE_SCHEMA_VERSIONS: readonly number[] = [1, 2]
+
+/**
+ * Diagnosis samples one allocation per this many bytes (V8's sampling heap profiler, randomness
+ * off). 64 KiB: ~16 samples per MB kept, enough to rank the sites of a 1 MB leak; each sample is
+ * one stack walk (bench/diagnose.mjs).
+ */
+export const DIAGNOSE_SAMPLING_INTERVAL = 65_536
+/** Allocation sites kept in the report per diagnosed test (the failure message shows two). */
+export const DIAGNOSE_SITES = 10
+/** Default of the `diagnose` option. */
+export const DEFAULT_DIAGNOSE: 'flagged' | 'all' | false = 'flagged'

@@ -74,6 +74,47 @@ export interface WorkerOptions {
    * reading that could count as a regression is exact or a lower bound, never a cheap estimate.
    */
   escalateAbove?: number
+  /** Which tests get allocation sites and retainer paths (README "Where it was allocated"). */
+  diagnose: DiagnoseMode
+}
+
+/** `flagged`: tests that fail or warn on retained memory or leak under repetition; `all`: every measured test; `false`: none. */
+export type DiagnoseMode = 'flagged' | 'all' | false
+
+/** One place that allocated memory a test kept, in the user's source (source maps followed). */
+export interface AllocationSite {
+  /** Path relative to the project root (or as the runtime names it, outside it). */
+  file: string
+  /** 1-based line and column of the allocating function (V8 names the function, not the statement). */
+  line: number
+  column: number
+  function: string
+  /** Estimated bytes the test allocated here that were still alive at its end (sampled). */
+  bytes: number
+  /** Sampled allocations behind `bytes`. */
+  samples: number
+}
+
+/** A holder of memory user code keeps, with the shortest path from a GC root. */
+export interface RetainerPath {
+  /** `module src/cache.ts > memo (Map) > value (Array)` */
+  path: string
+  /** Bytes reachable through the holder first (its share of the shortest-path tree). */
+  bytes: number
+  /** The same figure at the previous diagnosis in this worker, when the holder existed then. */
+  bytesBefore?: number
+}
+
+/** Where a test's retained memory was allocated and what keeps it. */
+export interface Diagnosis {
+  /** Top allocation sites of what the test allocated and kept, largest first. */
+  sites: AllocationSite[]
+  /** Largest holders in user code, largest growth first (since the last diagnosis in the worker). */
+  paths: RetainerPath[]
+  /** Time the diagnosis took, in ms (heap profile, snapshot, reading). */
+  ms: number
+  /** Why sites or paths are missing (a failure of the diagnosis; the verdict stands). */
+  skipped?: string
 }
 
 /** Which tests run several times to tell leaks from one-time growth, and how. */
@@ -124,6 +165,33 @@ export interface RepeatResult {
   grew?: GrowthEntry[]
   /** Paths of the kept snapshot files, relative to the root (when `repeat.snapshots` is on). */
   snapshots?: { before: string; after: string }
+  /**
+   * Measuring stopped before the planned runs: `certain` (every counted run grew far past any noise),
+   * `pile-up` (the test's growth over its runs passed the repetition's limit).
+   */
+  stoppedEarly?: 'certain' | 'pile-up'
+  /**
+   * The verdict was too close to call on the planned runs (a small rate from unsteady runs), so the
+   * test ran longer: the early runs count as warm-up (`warmup`), the last counted runs are judged.
+   */
+  extended?: true
+  /** Why "what grew" is missing for a leak (the heap was too big to snapshot, a snapshot failed). */
+  whatGrewSkipped?: string
+}
+
+/** One earlier attempt of a retried test (`retry`): the report's test entry holds the last one. */
+export interface AttemptMemory {
+  retained: number
+  retainedMax?: number
+  precision: Precision
+  heapBefore: number
+  heapAfter: number
+  peakHeap: number
+  /** Whether the attempt itself failed (its error, or its memory verdict). */
+  state: 'pass' | 'fail'
+  verdict: Verdict
+  violations?: BudgetViolation[]
+  handlesLeft?: Record<string, number>
 }
 
 export type Verdict = 'pass' | 'warn' | 'fail' | 'unchecked'
@@ -132,7 +200,7 @@ export type Verdict = 'pass' | 'warn' | 'fail' | 'unchecked'
  * How a heap reading was obtained:
  * - `exact`: full GC before and after the test;
  * - `bounded`: full GC after the test; the reading is a lower bound and `retainedMax` an upper bound;
- * - `estimate`: minor GC before and after; the value is an upper bound when no major GC ran during the test;
+ * - `estimate`: no full GC (a minor GC or none, see `harnessGcs`); an upper bound (no major GC ran during the test);
  * - `shared`: a concurrent test, which shares its heap with the tests running beside it.
  */
 export type Precision = 'exact' | 'bounded' | 'estimate' | 'shared'
@@ -163,6 +231,8 @@ export interface TestMemory {
   /** Upper bound for `retained` when `precision` is `bounded`. */
   retainedMax?: number
   precision: Precision
+  /** Earlier attempts of a retried test, first attempt first; the fields above are the last attempt's. */
+  attempts?: AttemptMemory[]
   heapBefore: number
   heapAfter: number
   /** Highest V8 heap use during the test (exact for the V8 heap, see README). */
@@ -180,6 +250,8 @@ export interface TestMemory {
   majorGcs: number
   /** Time the harness spent in its own GCs around this test, in ms. */
   harnessGcMs: number
+  /** GCs the harness ran for this test's readings (minor or full): 0 for a reading taken with no GC at all. */
+  harnessGcs: number
   /** Test time measured by the harness, in ms: hooks, fixtures and the harness's own GCs included. */
   durationMs: number
   /** Handles (timers, sockets, ...) open after the test that were not open before it, by type. */
@@ -187,6 +259,8 @@ export interface TestMemory {
   concurrent?: true
   /** Present when the test ran several times (repetition): the per-run readings and the verdict. */
   repeat?: RepeatResult
+  /** Allocation sites and retainer paths, for a flagged test (option `diagnose`). */
+  diagnosis?: Diagnosis
   budget: ResolvedBudget
   budgetMode: BudgetMode
   verdict: Verdict
@@ -215,6 +289,10 @@ export interface FileMemory {
   handlesLeft?: Record<string, number>
   harnessGcMs: number
   fullGcs: number
+  /** Time spent in the harness's hooks for this file (its readings, GCs and waits included), in ms. */
+  harnessMs: number
+  /** Median over the file's measured tests of the harness's time around each test, in us. */
+  harnessTestUs?: number
   budget: ResolvedBudget
   budgetMode: BudgetMode
   verdict: Verdict
@@ -223,6 +301,21 @@ export interface FileMemory {
   startedAt: number
   at: number
 }
+
+/** A finished test's reading as the worker keeps it on disk until the run ends (see `RunningNote.finished`). */
+export interface FinishedReading {
+  id: string
+  /** Absolute path of the test file. */
+  file: string
+  name: string
+  project: string
+  state: 'passed' | 'failed'
+  line?: number
+  memory: TestMemory
+}
+
+/** Where a worker's finished readings go, beside its running note `<worker>.json`. */
+export const FINISHED_SUFFIX = '.finished.jsonl'
 
 export const PROVIDE_KEY = 'vitest-memory:options'
 

@@ -151,3 +151,25 @@ describe.each(['exact', 'auto'] as const)('single pass, 64 kB retained budget, %
     expect(list(handles.filter(({ t, c }) => !((t.handlesLeft?.[c.handle!] ?? 0) >= 1)), (t) => JSON.stringify(t.handlesLeft ?? {}))).toEqual([])
   })
 })
+
+describe('neighbours: a test is never charged for what Vitest keeps about the test before it', () => {
+  const neighbours = (mode: 'exact' | 'auto') => (singles[mode]?.report?.tests ?? []).filter((t) => t.file.endsWith('neighbours.test.ts'))
+  const detail = (t: TestEntry) => `${t.verdict}, retained ${t.retained}${t.retainedMax === undefined ? '' : `-${t.retainedMax}`} (${t.precision})`
+
+  test('no clean neighbour is flagged, in either mode (no readings set aside here)', () => {
+    for (const mode of ['exact', 'auto'] as const) {
+      const clean = neighbours(mode).filter((t) => classify(t.name.split(' > ').at(-1)!)?.cls === 'clean')
+      expect(clean.length, mode).toBeGreaterThanOrEqual(20)
+      expect(list(clean.filter((t) => t.verdict !== 'pass' && t.verdict !== 'unchecked').map((t) => ({ t })), detail), mode).toEqual([])
+    }
+  })
+
+  test('auto mode gives every neighbours test the verdict exact mode gives it', () => {
+    const exact = new Map(neighbours('exact').map((t) => [t.name, t]))
+    const auto = neighbours('auto')
+    expect(auto.length).toBe(exact.size)
+    const differ = auto.filter((t) => exact.get(t.name)?.verdict !== t.verdict)
+    expect(differ.map((t) => `${t.name}: auto ${detail(t)}, exact ${detail(exact.get(t.name)!)}`)).toEqual([])
+  })
+})
+

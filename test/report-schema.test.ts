@@ -37,7 +37,7 @@ const modes = ['auto', 'exact'] as const
 const runs = {} as Record<(typeof modes)[number], RunResult>
 
 beforeAll(async () => {
-  const [auto, exact] = await Promise.all(modes.map((mode) => runFixture('schema-report', ['run'], { env: { VITEST_MEMORY_MODE: mode } })))
+  const [auto, exact] = await Promise.all(modes.map((mode) => runFixture('schema-report', ['run'], { env: { VITEST_MEMORY_MODE: mode, VITEST_MEMORY_DIAGNOSE: '' } })))
   runs.auto = auto!
   runs.exact = exact!
 }, 180_000)
@@ -49,10 +49,10 @@ function reportOf(mode: (typeof modes)[number]): MemoryReport {
 }
 
 describe('the schema', () => {
-  test('is draft 2020-12, version 1', () => {
+  test('is draft 2020-12, version 2', () => {
     expect(schema.$schema).toBe('https://json-schema.org/draft/2020-12/schema')
-    expect(schema.$id).toBe('https://vitest-memory.dev/schema/report-v1.json')
-    expect((schema.properties as Record<string, unknown>).schemaVersion).toMatchObject({ const: 1 })
+    expect(schema.$id).toBe('https://vitest-memory.dev/schema/report-v2.json')
+    expect((schema.properties as Record<string, unknown>).schemaVersion).toMatchObject({ const: 2 })
   })
 
   test('closes every object and describes every field', () => {
@@ -108,7 +108,7 @@ describe.each(modes)('a real report (%s mode)', (mode) => {
     const file = report.files.find((f) => f.file === 'nested/leaky.test.ts')
     expect(file).toMatchObject({ verdict: 'pass', tests: 2 })
     expect(file!.retained).toBeGreaterThan(2_500_000)
-    expect(report.summary).toMatchObject({ tests: 7, measured: 5, failed: 1, warned: 0, files: 2, runBudgetsDeferred: false })
+    expect(report.summary).toMatchObject({ tests: 8, measured: 6, failed: 1, warned: 0, files: 3, runBudgetsDeferred: false })
   })
 
   test('clean tests pass', () => {
@@ -142,7 +142,7 @@ describe.each(modes)('a real report (%s mode)', (mode) => {
     const report = reportOf(mode)
     const paths = [...report.tests, ...report.files].map((e) => e.file)
     for (const path of paths) expect(path).not.toMatch(/^\/|\\|^[A-Za-z]:/)
-    expect([...new Set(paths)].sort()).toEqual(['clean.test.ts', 'nested/leaky.test.ts'])
+    expect([...new Set(paths)].sort()).toEqual(['clean.test.ts', 'nested/leaky.test.ts', 'retry.test.ts'])
     expect(findTest(report, 'clean').line).toBe(4)
     for (const t of report.tests) expect(t.line, t.name).toBeGreaterThan(0)
   })
@@ -191,7 +191,7 @@ describe('a broken report fails validation', () => {
       return { instancePath: '/summary', keyword: 'required' }
     }],
     ['another schema version', (r) => {
-      r.schemaVersion = 2
+      (r as unknown as { schemaVersion: number }).schemaVersion = 3
       return { instancePath: '/schemaVersion', keyword: 'const' }
     }],
     ['an unknown precision', (r) => {
@@ -229,5 +229,19 @@ describe('a broken report fails validation', () => {
     const errors = errorsOf(copy)
     expect(errors.length, 'the broken copy must not validate').toBeGreaterThan(0)
     expect(errors.map((e) => ({ instancePath: e.instancePath, keyword: e.keyword })), describeErrors(errors)).toContainEqual(expected)
+  })
+})
+
+describe('retried tests', () => {
+  test.each(modes)('%s mode: every attempt is in the report, the last one judged', (mode) => {
+    const t = findTest(reportOf(mode), 'retried: leaks 16 MB in its failed first attempt')
+    expect(t.state).toBe('passed')
+    expect(t.verdict).toBe('pass')
+    expect(t.attempts).toHaveLength(1)
+    const [first] = t.attempts!
+    expect(first).toMatchObject({ state: 'fail', verdict: 'fail' })
+    expect(first!.retained).toBeGreaterThan(15_000_000)
+    expect(t.retained).toBeLessThan(1_000_000)
+    expect(errorsOf(reportOf(mode))).toEqual([])
   })
 })

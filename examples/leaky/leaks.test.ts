@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { bus, errorLog, handleRequest, lookupPrice, reparentChildren, risky, sharedBuffer } from './src/leaks.ts'
+import { bus, createEngine, errorLog, handleRequest, lookupPrice, metadata, reparentChildren, risky, sharedBuffer } from './src/leaks.ts'
 
 describe('leaks (each test retains more than the 1 MB budget)', () => {
   test('unbounded cache keeps every key', () => {
@@ -25,5 +25,10 @@ describe('leaks (each test retains more than the 1 MB budget)', () => {
   test('global error list keeps every error and its context (seeds/001)', () => {
     for (let i = 0; i < 400; i++) risky(i)
     expect(errorLog.length).toBeGreaterThan(0)
+  })
+
+  test('a global metadata registry keeps every engine (seeds/002)', () => {
+    for (let i = 0; i < 30; i++) createEngine(`sqlite:///:memory:?test=${i}`)
+    expect(metadata.engines.length).toBeGreaterThanOrEqual(30)
   })
 })

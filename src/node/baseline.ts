@@ -5,7 +5,7 @@
 // only the tests that moved beyond the tolerance, so one changed test is a one-line diff.
 import { existsSync, readFileSync } from 'node:fs'
 import type { BaselineDelta, BaselineMetricTolerance, BaselineTolerance, MemoryReport, ReportBaseline } from '../reporters/json.ts'
-import { byText } from '../shared/order.ts'
+import { byCodeUnit, byText } from '../shared/order.ts'
 import { formatBytes, formatDelta } from '../shared/size.ts'
 
 export const BASELINE_SCHEMA_VERSION = 1
@@ -59,6 +59,41 @@ export const UPDATE_COMMAND = `${UPDATE_ENV}=1 vitest run`
 /** A key for maps of tests (with a name) or files (without). */
 export function key(project: string, file: string, name?: string): string {
   return name === undefined ? `${project}\0${file}` : `${project}\0${file}\0${name}`
+}
+
+/**
+ * A record keyed by names users choose (projects, files, test names). It has no prototype, so a
+ * test named `constructor`, `toString` or `__proto__` is a key like any other.
+ */
+function dict<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>
+}
+
+/** `record[name]` when the record has that key of its own: never a property of `Object.prototype`. */
+export function own<T>(record: Readonly<Record<string, T>> | undefined, name: string): T | undefined {
+  return record !== undefined && Object.hasOwn(record, name) ? record[name] : undefined
+}
+
+/** The record under `name`, created (without a prototype) when missing. */
+function child<T>(record: Record<string, Record<string, T>>, name: string): Record<string, T> {
+  let found = own(record, name)
+  if (found === undefined) record[name] = found = dict<T>()
+  return found
+}
+
+/** A baseline's tests of one file, keyed by name (see `own`). */
+export function testsOf(baseline: Baseline, project: string, file: string): Record<string, BaselineEntry> | undefined {
+  return own(own(baseline.tests, project), file)
+}
+
+/** A baseline's entry of one test. */
+export function testEntry(baseline: Baseline, project: string, file: string, name: string): BaselineEntry | undefined {
+  return own(testsOf(baseline, project, file), name)
+}
+
+/** A baseline's entry of one whole file. */
+export function fileEntry(baseline: Baseline, project: string, file: string): BaselineEntry | undefined {
+  return own(own(baseline.files, project), file)
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -139,7 +174,7 @@ function entryText(e: BaselineEntry): string {
 
 /**
  * The file's text: sorted keys, one line per test and per file, so that a change to one test is
- * a change to one line.
+ * a change to one line. Keys are in code-unit order, which no version or machine changes.
  */
 export function serializeBaseline(baseline: Baseline): string {
   const out: string[] = ['{', `  "schemaVersion": ${BASELINE_SCHEMA_VERSION},`]
@@ -149,13 +184,13 @@ export function serializeBaseline(baseline: Baseline): string {
     if (body.length) out.push(...body, `  }${last ? '' : ','}`)
   }
   const tests: string[] = []
-  const projects = Object.keys(baseline.tests).sort(byText).filter((p) => Object.keys(baseline.tests[p]!).length > 0)
+  const projects = Object.keys(baseline.tests).sort(byCodeUnit).filter((p) => Object.keys(baseline.tests[p]!).length > 0)
   projects.forEach((project, pi) => {
-    const files = Object.keys(baseline.tests[project]!).sort(byText)
+    const files = Object.keys(baseline.tests[project]!).sort(byCodeUnit)
     tests.push(`    ${JSON.stringify(project)}: {`)
     files.forEach((file, fi) => {
       const entries = baseline.tests[project]![file]!
-      const names = Object.keys(entries).sort(byText)
+      const names = Object.keys(entries).sort(byCodeUnit)
       tests.push(`      ${JSON.stringify(file)}: {`)
       names.forEach((name, ni) => tests.push(`        ${JSON.stringify(name)}: ${entryText(entries[name]!)}${ni < names.length - 1 ? ',' : ''}`))
       tests.push(`      }${fi < files.length - 1 ? ',' : ''}`)
@@ -164,9 +199,9 @@ export function serializeBaseline(baseline: Baseline): string {
   })
   block('tests', tests, false)
   const files: string[] = []
-  const fileProjects = Object.keys(baseline.files).sort(byText).filter((p) => Object.keys(baseline.files[p]!).length > 0)
+  const fileProjects = Object.keys(baseline.files).sort(byCodeUnit).filter((p) => Object.keys(baseline.files[p]!).length > 0)
   fileProjects.forEach((project, pi) => {
-    const names = Object.keys(baseline.files[project]!).sort(byText)
+    const names = Object.keys(baseline.files[project]!).sort(byCodeUnit)
     files.push(`    ${JSON.stringify(project)}: {`)
     names.forEach((file, fi) => files.push(`      ${JSON.stringify(file)}: ${entryText(baseline.files[project]![file]!)}${fi < names.length - 1 ? ',' : ''}`))
     files.push(`    }${pi < fileProjects.length - 1 ? ',' : ''}`)
@@ -177,7 +212,7 @@ export function serializeBaseline(baseline: Baseline): string {
 }
 
 export function emptyBaseline(): Baseline {
-  return { schemaVersion: BASELINE_SCHEMA_VERSION, tests: {}, files: {} }
+  return { schemaVersion: BASELINE_SCHEMA_VERSION, tests: dict(), files: dict() }
 }
 
 /**
@@ -188,35 +223,40 @@ export function baselineFromReport(report: Pick<MemoryReport, 'tests' | 'files'>
   const baseline = emptyBaseline()
   for (const t of report.tests) {
     if (t.precision === 'shared') continue
-    const files = (baseline.tests[t.project] ??= {})
-    const tests = (files[t.file] ??= {})
+    const tests = child(child(baseline.tests, t.project), t.file)
     tests[uniqueName(tests, t.name)] = { retained: Math.round(t.retained), peak: Math.round(t.peakHeap - t.heapBefore) }
   }
   for (const f of report.files) {
-    ;(baseline.files[f.project] ??= {})[f.file] = { retained: Math.round(f.retained), peak: Math.round(f.peakHeap - f.heapBefore) }
+    child(baseline.files, f.project)[f.file] = { retained: Math.round(f.retained), peak: Math.round(f.peakHeap - f.heapBefore) }
   }
   return baseline
 }
 
-function uniqueName(taken: Record<string, unknown>, name: string): string {
-  if (!(name in taken)) return name
+function uniqueName(taken: Readonly<Record<string, unknown>> | ReadonlySet<string>, name: string): string {
+  const has = taken instanceof Set ? (k: string) => taken.has(k) : (k: string) => Object.hasOwn(taken, k)
+  if (!has(name)) return name
   let n = 2
-  while (`${name} #${n}` in taken) n++
+  while (has(`${name} #${n}`)) n++
   return `${name} #${n}`
 }
 
 /** The names a report's tests have in a baseline (see `baselineFromReport`), in report order. */
 export function baselineNames(report: Pick<MemoryReport, 'tests'>): string[] {
-  const taken = new Map<string, Record<string, true>>()
-  return report.tests.map((t) => {
-    if (t.precision === 'shared') return t.name
-    const k = key(t.project, t.file)
+  const nameOf = baselineNamer()
+  return report.tests.map((t) => (t.precision === 'shared' ? t.name : nameOf(t.project, t.file, t.name)))
+}
+
+/** Gives measured tests, in report order, their names in a baseline: the second `x` of a file is `x #2`. */
+export function baselineNamer(): (project: string, file: string, name: string) => string {
+  const taken = new Map<string, Set<string>>()
+  return (project, file, name) => {
+    const k = key(project, file)
     let names = taken.get(k)
-    if (!names) taken.set(k, (names = {}))
-    const name = uniqueName(names, t.name)
-    names[name] = true
-    return name
-  })
+    if (!names) taken.set(k, (names = new Set()))
+    const unique = uniqueName(names, name)
+    names.add(unique)
+    return unique
+  }
 }
 
 const LABELS = {
@@ -286,9 +326,9 @@ export function compareBaselines(base: Baseline, head: Baseline, tolerance: Base
   }
   for (const [project, files] of Object.entries(head.tests)) {
     for (const [file, tests] of Object.entries(files)) {
-      const was = base.tests[project]?.[file]
+      const was = testsOf(base, project, file)
       for (const [name, entry] of Object.entries(tests)) {
-        const old = was?.[name]
+        const old = own(was, name)
         const d: BaselineDelta = old ? compareEntry(entry, old, tolerance) : { status: 'new' }
         result.tests.set(key(project, file, name), d)
         count(d)
@@ -297,7 +337,7 @@ export function compareBaselines(base: Baseline, head: Baseline, tolerance: Base
   }
   for (const [project, files] of Object.entries(head.files)) {
     for (const [file, entry] of Object.entries(files)) {
-      const old = base.files[project]?.[file]
+      const old = fileEntry(base, project, file)
       if (!old) continue
       const d = compareEntry(entry, old, tolerance)
       result.files.set(key(project, file), d)
@@ -306,9 +346,9 @@ export function compareBaselines(base: Baseline, head: Baseline, tolerance: Base
   }
   for (const [project, files] of Object.entries(base.tests)) {
     for (const [file, tests] of Object.entries(files)) {
-      const ran = head.tests[project]?.[file] !== undefined || head.files[project]?.[file] !== undefined
+      const ran = testsOf(head, project, file) !== undefined || fileEntry(head, project, file) !== undefined
       for (const name of Object.keys(tests)) {
-        if (head.tests[project]?.[file]?.[name]) continue
+        if (testEntry(head, project, file, name)) continue
         if (ran || isGone(project, file)) result.gone.push({ project, file, name })
         else result.notRun++
       }
@@ -316,8 +356,8 @@ export function compareBaselines(base: Baseline, head: Baseline, tolerance: Base
   }
   for (const [project, files] of Object.entries(base.files)) {
     for (const file of Object.keys(files)) {
-      const ran = head.files[project]?.[file] !== undefined || head.tests[project]?.[file] !== undefined
-      if (!ran && isGone(project, file) && !base.tests[project]?.[file]) result.gone.push({ project, file })
+      const ran = fileEntry(head, project, file) !== undefined || testsOf(head, project, file) !== undefined
+      if (!ran && isGone(project, file) && !testsOf(base, project, file)) result.gone.push({ project, file })
     }
   }
   result.gone.sort((a, b) => byText(a.project, b.project) || byText(a.file, b.file) || byText(a.name ?? '', b.name ?? ''))
@@ -357,10 +397,10 @@ export function updateBaseline(previous: Baseline | undefined, head: Baseline, c
 
   for (const [project, files] of Object.entries(head.tests)) {
     for (const [file, tests] of Object.entries(files)) {
-      const target = ((next.tests[project] ??= {})[file] ??= {})
-      const was = base.tests[project]?.[file] ?? {}
+      const target = child(child(next.tests, project), file)
+      const was = testsOf(base, project, file) ?? dict<BaselineEntry>()
       for (const [name, entry] of Object.entries(tests)) {
-        const old = was[name]
+        const old = own(was, name)
         if (old && keepOld(comparison?.tests.get(key(project, file, name)))) {
           target[name] = old
           result.kept++
@@ -372,7 +412,7 @@ export function updateBaseline(previous: Baseline | undefined, head: Baseline, c
         }
       }
       for (const [name, entry] of Object.entries(was)) {
-        if (name in target) continue
+        if (Object.hasOwn(target, name)) continue
         if (options.unmeasured?.has(key(project, file, name))) {
           target[name] = entry
           result.kept++
@@ -384,16 +424,17 @@ export function updateBaseline(previous: Baseline | undefined, head: Baseline, c
   }
   for (const [project, files] of Object.entries(base.tests)) {
     for (const [file, tests] of Object.entries(files)) {
-      if (head.tests[project]?.[file] !== undefined) continue
-      const ran = head.files[project]?.[file] !== undefined
+      if (testsOf(head, project, file) !== undefined) continue
+      const ran = fileEntry(head, project, file) !== undefined
       const n = Object.keys(tests).length
       if (!ran && !isGone(project, file)) {
-        ;(next.tests[project] ??= {})[file] = { ...tests }
+        child(next.tests, project)[file] = Object.assign(dict<BaselineEntry>(), tests)
         result.kept += n
       } else if (ran) {
         // The file ran but measured none of its tests (all skipped, or all concurrent): keep the unmeasured ones.
-        const kept = Object.fromEntries(Object.entries(tests).filter(([name]) => options.unmeasured?.has(key(project, file, name))))
-        if (Object.keys(kept).length) (next.tests[project] ??= {})[file] = kept
+        const kept = dict<BaselineEntry>()
+        for (const [name, entry] of Object.entries(tests)) if (options.unmeasured?.has(key(project, file, name))) kept[name] = entry
+        if (Object.keys(kept).length) child(next.tests, project)[file] = kept
         result.kept += Object.keys(kept).length
         result.removed += n - Object.keys(kept).length
       } else {
@@ -403,14 +444,14 @@ export function updateBaseline(previous: Baseline | undefined, head: Baseline, c
   }
   for (const [project, files] of Object.entries(head.files)) {
     for (const [file, entry] of Object.entries(files)) {
-      const old = base.files[project]?.[file]
-      ;(next.files[project] ??= {})[file] = old && keepOld(comparison?.files.get(key(project, file))) ? old : entry
+      const old = fileEntry(base, project, file)
+      child(next.files, project)[file] = old && keepOld(comparison?.files.get(key(project, file))) ? old : entry
     }
   }
   for (const [project, files] of Object.entries(base.files)) {
     for (const [file, entry] of Object.entries(files)) {
-      if (head.files[project]?.[file] !== undefined) continue
-      if (head.tests[project]?.[file] !== undefined || !isGone(project, file)) (next.files[project] ??= {})[file] = entry
+      if (fileEntry(head, project, file) !== undefined) continue
+      if (testsOf(head, project, file) !== undefined || !isGone(project, file)) child(next.files, project)[file] = entry
     }
   }
   return result

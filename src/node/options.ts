@@ -1,11 +1,14 @@
+import { inspect } from 'node:util'
 import {
-  DEFAULT_BUDGET_MODE, DEFAULT_MODE, DEFAULT_WATCHDOG_INTERVAL, DEFAULT_WATCHDOG_RSS, MIN_WATCHDOG_RSS, DEFAULT_OUTPUT_FILE, DEFAULT_REPEAT_RUNS, DEFAULT_REPEAT_SENSITIVITY, DEFAULT_REPEAT_WARMUP, DEFAULT_TERMINAL, DEFAULT_TOP,
+  DEFAULT_BUDGET_MODE, DEFAULT_DIAGNOSE, DEFAULT_MODE, DEFAULT_WATCHDOG_INTERVAL, DEFAULT_WATCHDOG_RSS, MIN_WATCHDOG_RSS, DEFAULT_OUTPUT_FILE, DEFAULT_REPEAT_RUNS, DEFAULT_REPEAT_SENSITIVITY, DEFAULT_REPEAT_WARMUP, DEFAULT_TERMINAL, DEFAULT_TOP,
 } from '../constants.ts'
+import { distance } from '../shared/distance.ts'
 import { parseSize, type Size } from '../shared/size.ts'
+import { globProblem } from './globs.ts'
 import { machineMemory, type ResolvedWatchdog } from './watchdog.ts'
 import { REPORT_OPTION_KEYS, resolveReportOptions, type ReportOptionsInput, type ResolvedReportOptions } from './report-options.ts'
 import type {
-  BudgetMode, MeasureMode, ResolvedBudget, ResolvedOverride, ResolvedRepeat, ResolvedWorkerBudget,
+  BudgetMode, DiagnoseMode, MeasureMode, ResolvedBudget, ResolvedOverride, ResolvedRepeat, ResolvedWorkerBudget,
 } from '../types.ts'
 
 /** Per-test or per-file limits. Sizes are bytes or strings like `"512 KB"`, `"1.5 MB"`, `"2 GiB"`. */
@@ -101,6 +104,13 @@ export interface MemoryOptions extends ReportOptionsInput {
   watchdog?: boolean | WatchdogInput
   /** Repetition: which tests run several times, and how a leak is decided. See README. */
   repeat?: RepeatInput
+  /**
+   * Allocation sites and retainer paths: for `flagged` tests (failing or warning on retained memory,
+   * or leaking under repetition), `all` measured tests, or none (`false`). `VITEST_MEMORY_DIAGNOSE=
+   * flagged|all|off` overrides it. See README, "Where it was allocated".
+   * @default 'flagged'
+   */
+  diagnose?: DiagnoseMode
 }
 
 export interface ResolvedMemoryOptions extends ResolvedReportOptions {
@@ -119,14 +129,28 @@ export interface ResolvedMemoryOptions extends ResolvedReportOptions {
     /** `VITEST_MEMORY_REPEAT=flagged`: repeat the tests the last report flagged. */
     flagged: boolean
   }
+  diagnose: DiagnoseMode
 }
 
-/** Invalid plugin options. The message lists every problem with its fix. */
+/**
+ * Invalid plugin options. The message lists every problem with its fix. It is thrown while Vite
+ * loads the config, and Vitest prints it with its stack: frames of `memory()` and of Vite's config
+ * loader, which say nothing about the mistake (Vite names the config file just before). The stack
+ * is the message alone, as for budget errors, and `console.error` (Vitest's Startup Error) prints
+ * just that, without the brackets Node puts around an error with no frames.
+ */
 export class MemoryOptionsError extends Error {
   override name = 'MemoryOptionsError'
+  constructor(message: string) {
+    super(message)
+    this.stack = `${this.name}: ${message}`
+  }
+  [inspect.custom](): string {
+    return this.stack!
+  }
 }
 
-const TOP_KEYS = ['mode', 'budget', 'fileBudget', 'workerBudget', 'budgetMode', 'overrides', 'outputFile', 'top', 'terminal', 'repeat', 'watchdog', ...REPORT_OPTION_KEYS] as const
+const TOP_KEYS = ['mode', 'budget', 'fileBudget', 'workerBudget', 'budgetMode', 'overrides', 'outputFile', 'top', 'terminal', 'repeat', 'watchdog', 'diagnose', ...REPORT_OPTION_KEYS] as const
 const REPEAT_KEYS = ['files', 'runs', 'warmup', 'sensitivity', 'snapshots'] as const
 const BUDGET_KEYS = ['retained', 'peak', 'rss', 'external', 'handles'] as const
 const BUDGET_SIZE_KEYS = ['retained', 'peak', 'rss', 'external'] as const
@@ -153,25 +177,18 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i)
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!
-    row[0] = i
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j]!
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1]!.toLowerCase() === b[j - 1]!.toLowerCase() ? 0 : 1))
-      prev = tmp
-    }
-  }
-  return row[b.length]!
-}
-
 function checkKeys(value: Record<string, unknown>, known: readonly string[], where: string, problems: Problems): void {
   for (const key of Object.keys(value)) {
     if (known.includes(key)) continue
     const guess = known.find((k) => distance(k, key) <= 2)
     problems.add(`${where}${key} is not an option${guess ? `: did you mean ${where}${guess}?` : `. Known options: ${known.join(', ')}.`}`)
+  }
+}
+
+function checkGlobs(globs: readonly string[], name: string, problems: Problems): void {
+  for (const glob of globs) {
+    const problem = globProblem(glob)
+    if (problem) problems.add(`${name}: '${glob}' is not a glob picomatch can read (${problem}). Test files are matched with globs like 'test/db/**' or 'src/**/*.test.ts'.`)
   }
 }
 
@@ -233,6 +250,8 @@ function resolveRepeat(value: unknown, env: Record<string, string | undefined>, 
   const files = typeof raw.files === 'string' ? [raw.files] : raw.files ?? []
   if (!Array.isArray(files) || !files.every((f) => typeof f === 'string' && f.length > 0)) {
     problems.add(`repeat.files must be a glob or a list of globs relative to the project root, e.g. 'test/cache/**'`)
+  } else {
+    checkGlobs(files as string[], 'repeat.files', problems)
   }
   if (raw.snapshots !== undefined && typeof raw.snapshots !== 'boolean') problems.add(`repeat.snapshots must be true or false, got ${JSON.stringify(raw.snapshots)}`)
   const mode = env.VITEST_MEMORY_REPEAT ?? ''
@@ -284,6 +303,20 @@ function resolveWatchdog(value: unknown, problems: Problems, memory: number): Re
   return { rss: rss ?? 0, interval }
 }
 
+function resolveDiagnose(value: unknown, env: Record<string, string | undefined>, problems: Problems): DiagnoseMode {
+  const fromEnv = env.VITEST_MEMORY_DIAGNOSE
+  if (fromEnv !== undefined && fromEnv !== '') {
+    if (fromEnv === 'off' || fromEnv === 'false') return false
+    if (fromEnv === 'flagged' || fromEnv === 'all') return fromEnv
+    problems.add(`VITEST_MEMORY_DIAGNOSE (environment) must be 'flagged', 'all' or 'off', got ${JSON.stringify(fromEnv)}`)
+    return DEFAULT_DIAGNOSE
+  }
+  if (value === undefined) return DEFAULT_DIAGNOSE
+  if (value === false || value === 'flagged' || value === 'all') return value
+  problems.add(`diagnose must be 'flagged' (allocation sites and retainer paths for flagged tests), 'all' (every measured test) or false (none), got ${JSON.stringify(value)}`)
+  return DEFAULT_DIAGNOSE
+}
+
 /**
  * Validate and fill in defaults. Throws one `MemoryOptionsError` listing every problem.
  * `VITEST_MEMORY_MODE=exact|auto` in the environment overrides `mode` (handy for one CI job).
@@ -312,6 +345,7 @@ export function resolveOptions(input: unknown = {}, env: Record<string, string |
       problems.add(`${name}.files must be a glob or a non-empty list of globs relative to the project root, e.g. 'test/db/**'`)
       continue
     }
+    checkGlobs(files as string[], `${name}.files`, problems)
     if (raw.budget === undefined && raw.fileBudget === undefined && raw.budgetMode === undefined) {
       problems.add(`${name} sets nothing for ${files.join(', ')}: add budget, fileBudget or budgetMode, or remove it`)
     }
@@ -350,6 +384,7 @@ export function resolveOptions(input: unknown = {}, env: Record<string, string |
     terminal: oneOf(input.terminal, ['auto', 'full', 'off'] as const, 'terminal', DEFAULT_TERMINAL, problems),
     watchdog: resolveWatchdog(input.watchdog, problems, memory),
     repeat: resolveRepeat(input.repeat, env, problems),
+    diagnose: resolveDiagnose(input.diagnose, env, problems),
     ...resolveReportOptions(input, env, { add: (p) => problems.add(p), checkKeys: (v, known, where) => checkKeys(v, known, where, problems) }),
   }
   if (problems.list.length > 0) {

@@ -8,6 +8,7 @@ import type { Vitest } from 'vitest/node'
 import { DEFAULT_OUTPUT_FILE, VIRTUAL_SETUP_ID } from '../constants.ts'
 import { MemoryReporter } from '../reporters/memory-reporter.ts'
 import { PROVIDE_KEY, type ResolvedRepeat, type WorkerOptions } from '../types.ts'
+import { namedGlobs } from './globs.ts'
 import { escalationFor } from './report-options.ts'
 import { resolveOptions, type MemoryOptions, type ResolvedMemoryOptions } from './options.ts'
 
@@ -98,6 +99,8 @@ export function memory(options: MemoryOptions = {}): Plugin {
       }
       const pool = String(project.config.pool)
       reporter.noteProject(project.name, pool)
+      // Globs matched against this project's files in its workers: checked against them when a run starts.
+      reporter.checkGlobs(project, namedGlobs(resolved.overrides, resolved.repeat.files))
       const workerOptions: WorkerOptions = {
         mode: resolved.mode,
         budget: resolved.budget,
@@ -111,6 +114,7 @@ export function memory(options: MemoryOptions = {}): Plugin {
         repeat: (repeat ??= repeatFor(resolved, vitest.config.root, (m) => vitest.logger.log(m))),
         escalateAbove: escalationFor(resolved, vitest.config.root),
         exactFiles: needsExactFiles(resolved, escalationFor(resolved, vitest.config.root) !== undefined),
+        diagnose: resolved.diagnose,
       }
       // GitHub annotations point at the test's line: Vitest records it only when asked.
       if (resolved.githubActions) project.config.includeTaskLocation ??= true

@@ -1,7 +1,7 @@
 // What the reporter does with a finished report besides the JSON and the terminal summary:
 // compare it with (or write) the committed baseline, write the HTML report and the Markdown
 // summary, and talk to GitHub Actions. Main process only.
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync, rmSync } from 'node:fs'
 import { relative, resolve } from 'node:path'
 import c from 'picocolors'
 import { appendStepSummary, githubAnnotations } from '../reporters/ci.ts'
@@ -10,7 +10,7 @@ import { writeFileAtomic, type MemoryReport, type ReportBaseline } from '../repo
 import { renderMarkdown } from '../reporters/markdown.ts'
 import { formatBytes } from '../shared/size.ts'
 import {
-  annotateReport, baselineFromReport, compareBaselines, compareEntry, readBaseline, serializeBaseline, updateBaseline, UPDATE_COMMAND, type Comparison,
+  annotateReport, baselineFromReport, baselineNamer, compareBaselines, compareEntry, readBaseline, serializeBaseline, testEntry, updateBaseline, UPDATE_COMMAND, type Comparison,
 } from './baseline.ts'
 import type { TestMemory } from '../types.ts'
 import type { ResolvedReportOptions } from './report-options.ts'
@@ -25,6 +25,49 @@ export interface RunContext {
   log(message: string): void
   error(message: string): void
   env?: Record<string, string | undefined>
+  /** Output files this run could not write, as the summary line names them (`the report x.json (ENOTDIR)`); filled by `writeOutput`. */
+  failedWrites: string[]
+}
+
+/** How `writeOutput` touches the disk (tests replace it to fail where the disk does not). */
+export interface OutputIo {
+  write(path: string, text: string): void
+  /** Remove the file at `path`; true when there was one. */
+  remove(path: string): boolean
+}
+
+const diskIo: OutputIo = {
+  write: writeFileAtomic,
+  remove(path) {
+    if (!existsSync(path)) return false
+    rmSync(path, { force: true })
+    return true
+  },
+}
+
+/**
+ * Write one output file of the run (`what`: "report", "HTML report"...). A failure is printed,
+ * noted in `ctx.failedWrites` for the summary line, and fails the run. The file an earlier run
+ * wrote there would then pass for this run's: it is removed, and when that fails too the message
+ * says that the file there is stale. Returns the path written, or undefined.
+ */
+export function writeOutput(what: string, path: string, text: () => string, ctx: RunContext, io: OutputIo = diskIo): string | undefined {
+  try {
+    io.write(path, text())
+    return path
+  } catch (error) {
+    const { code, message } = error as NodeJS.ErrnoException
+    let stale = ''
+    try {
+      if (io.remove(path)) stale = ` The previous run's ${what} there was removed, so it is not taken for this run's.`
+    } catch (removeError) {
+      stale = ` The ${what} there is from an earlier run and stale: it could not be removed either (${(removeError as Error).message}).`
+    }
+    ctx.error(`vitest-memory: could not write the ${what} to ${path}: ${message}.${stale} The run fails because of it.`)
+    ctx.failedWrites.push(`the ${what} ${rel(ctx.root, path)}${code ? ` (${code})` : ''}`)
+    process.exitCode = 1
+    return undefined
+  }
 }
 
 function rel(root: string, path: string): string {
@@ -133,26 +176,16 @@ export interface WrittenOutputs {
  * After the JSON: the HTML report, the Markdown summary, and on GitHub Actions the annotations and
  * the step summary. Annotations and the step summary wait for the merge run in a shard run (the
  * merge run sees every shard; the shards would repeat them). A failure to write is reported and
- * fails the run, like a failure to write the JSON report.
+ * fails the run, like a failure to write the JSON report (see `writeOutput`).
  */
 export function writeRunOutputs(report: MemoryReport, options: ResolvedReportOptions, ctx: RunContext, reportPath: string | undefined): WrittenOutputs {
   const written: WrittenOutputs = {}
-  const write = (what: string, file: string, text: () => string): string | undefined => {
-    const path = resolve(ctx.root, file)
-    try {
-      writeFileAtomic(path, text())
-      return path
-    } catch (error) {
-      ctx.error(`vitest-memory: could not write the ${what} to ${path}: ${(error as Error).message}`)
-      process.exitCode = 1
-      return undefined
-    }
-  }
+  const write = (what: string, file: string, text: () => string) => writeOutput(what, resolve(ctx.root, file), text, ctx)
   if (options.html !== false) written.html = write('HTML report', options.html, () => renderHtml(report))
   const shownReport = reportPath ? rel(ctx.root, reportPath) : undefined
   const shownHtml = written.html ? rel(ctx.root, written.html) : undefined
   let markdown: string | undefined
-  const md = () => (markdown ??= renderMarkdown(report, { reportPath: shownReport, htmlPath: shownHtml }))
+  const md = () => (markdown ??= renderMarkdown(report, { reportPath: shownReport, htmlPath: shownHtml, failedWrites: ctx.failedWrites }))
   if (options.markdown !== false) written.markdown = write('Markdown summary', options.markdown, md)
   const env = ctx.env ?? process.env
   if (options.githubActions && !ctx.shard) {
@@ -203,16 +236,19 @@ export function renderBaselineTerminal(report: MemoryReport, full: boolean, opti
 /**
  * For each finished test, the sentence to annotate it with when it regressed against the baseline,
  * so the regression shows where Vitest's UI and HTML reporter show per-test information. Undefined
- * when there is nothing to compare with (no baseline, an update, a shard run, mode `off`).
+ * when there is nothing to compare with (no baseline, an update, a shard run, mode `off`). Tests
+ * of one file that share a name are told apart as in the baseline (`name #2`...), in the order
+ * their results arrive: the order they ran, which is the report's order.
  */
 export function regressionChecker(options: ResolvedReportOptions, root: string, shard: boolean): ((project: string, file: string, name: string, memory: TestMemory) => string | undefined) | undefined {
   const b = options.baseline
   if (b === false || b.mode === 'off' || b.update || shard) return undefined
   const read = readBaseline(resolve(root, b.file))
   if (read.status !== 'ok') return undefined
+  const nameOf = baselineNamer()
   return (project, file, name, memory) => {
     if (memory.precision === 'shared') return undefined
-    const entry = read.baseline.tests[project]?.[file]?.[name]
+    const entry = testEntry(read.baseline, project, file, nameOf(project, file, name))
     if (!entry) return undefined
     const d = compareEntry({ retained: memory.retained, peak: memory.peakHeap - memory.heapBefore }, entry, b.tolerance)
     return d.status === 'regressed' ? `memory regression (baseline ${b.mode}): ${(d.messages ?? []).join('; ')}` : undefined

@@ -3,6 +3,7 @@
 // https://docs.github.com/actions/reference/workflows-and-actions/workflow-commands
 import { appendFileSync } from 'node:fs'
 import { isAbsolute, relative, resolve } from 'node:path'
+import { formatBytes } from '../shared/size.ts'
 import type { MemoryReport } from './json.ts'
 
 /** GitHub shows at most 10 errors and 10 warnings per step; more only add noise to the log. */
@@ -23,12 +24,13 @@ export interface Annotation {
   /** Path as GitHub wants it: relative to the workspace (repository root). */
   file?: string
   line?: number
+  col?: number
   title: string
   message: string
 }
 
 export function formatAnnotation(a: Annotation): string {
-  const props = [a.file !== undefined && `file=${escapeProperty(a.file)}`, a.line !== undefined && `line=${a.line}`, `title=${escapeProperty(a.title)}`].filter(Boolean)
+  const props = [a.file !== undefined && `file=${escapeProperty(a.file)}`, a.line !== undefined && `line=${a.line}`, a.col !== undefined && `col=${a.col}`, `title=${escapeProperty(a.title)}`].filter(Boolean)
   return `::${a.level} ${props.join(',')}::${escapeData(a.message)}`
 }
 
@@ -46,6 +48,16 @@ function pathFor(file: string, ctx: AnnotationContext): string {
   return (rel.startsWith('..') || isAbsolute(rel) ? absolute : rel).split('\\').join('/')
 }
 
+/** A diagnosis in two lines: where the memory was allocated, what holds it. */
+function diagnosisLines(t: MemoryReport['tests'][number]): string[] {
+  const d = t.diagnosis
+  if (!d) return []
+  const lines: string[] = []
+  if (d.sites.length) lines.push(`allocated at: ${d.sites.slice(0, 2).map((s) => `${s.file}:${s.line}:${s.column} ${s.function}`).join(', ')}`)
+  if (d.paths.length) lines.push(`held by: ${d.paths[0]!.path}`)
+  return lines
+}
+
 function label(x: { project: string; name?: string; file: string }): string {
   return `${x.project ? `[${x.project}] ` : ''}${x.name ?? x.file}`
 }
@@ -60,9 +72,14 @@ export function annotationsFor(report: MemoryReport, ctx: AnnotationContext): An
   const level = (v: string): Annotation['level'] => (v === 'fail' ? 'error' : 'warning')
   for (const t of report.tests) {
     if (t.verdict === 'fail' || t.verdict === 'warn') {
-      const a: Annotation = { level: level(t.verdict), file: pathFor(t.file, ctx), title: `Memory budget: ${label(t)}`, message: (t.violations ?? []).map((v) => v.message).join('\n') }
+      const a: Annotation = { level: level(t.verdict), file: pathFor(t.file, ctx), title: `Memory budget: ${label(t)}`, message: [...(t.violations ?? []).map((v) => v.message), ...diagnosisLines(t)].join('\n') }
       if (t.line !== undefined) a.line = t.line
       out.push(a)
+      // And at the line that allocated what the test kept (its function, in the user's source).
+      const site = t.diagnosis?.sites[0]
+      if (site) {
+        out.push({ level: 'warning', file: pathFor(site.file, ctx), line: site.line, col: site.column, title: `Memory kept by ${label(t)}: allocated here`, message: `${site.function} allocated ~${formatBytes(site.bytes)} (sampled) that the test still held at its end${t.diagnosis!.paths[0] ? `\nheld by: ${t.diagnosis!.paths[0].path}` : ''}` })
+      }
     }
   }
   for (const f of report.files) {

@@ -2,6 +2,7 @@
 // opens from disk with no server and no network. The report JSON is embedded as data in a
 // `<script type="application/json">` block and rendered by html-template/report.js with DOM
 // APIs only, so test names and paths can never become markup.
+import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import type { MemoryReport } from './json.ts'
@@ -97,13 +98,24 @@ function inline(code: string, tag: 'script' | 'style'): string {
 }
 
 /**
+ * The page's policy (docs/html.md): nothing loads from anywhere (`default-src 'none'`), and only the
+ * page's own inline scripts run, each allowed by its SHA-256 (another inline script, injected or
+ * not, is refused). Styles stay `'unsafe-inline'`: the client sets `style` attributes (table
+ * columns, row heights), which a hash cannot allow. The JSON data block is not a script to run.
+ */
+export function contentSecurityPolicy(scripts: readonly string[]): string {
+  const hashes = scripts.map((code) => `'sha256-${createHash('sha256').update(code).digest('base64')}'`)
+  return `default-src 'none'; script-src ${hashes.join(' ')}; style-src 'unsafe-inline'`
+}
+
+/**
  * The report as one HTML document: ~1 kB of markup, ~90 kB of scripts and styles, plus the
  * report's data (about 0.4 kB per test).
  */
 export function renderHtml(report: MemoryReport): string {
   const a = loadAssets()
-  // No network at all: everything the page needs is in it.
-  const csp = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:"
+  const scripts = [inline(a.uplotJs, 'script'), inline(a.appJs, 'script')]
+  const csp = contentSecurityPolicy(scripts)
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -118,8 +130,7 @@ export function renderHtml(report: MemoryReport): string {
 <body>
 <main id="app" aria-busy="true"><noscript>This report is drawn by JavaScript, which is turned off. The same data is in the JSON report next to this file.</noscript></main>
 <script type="application/json" id="report-data">${scriptSafeJson(packReport(report))}</script>
-<script>${inline(a.uplotJs, 'script')}</script>
-<script>${inline(a.appJs, 'script')}</script>
+${scripts.map((code) => `<script>${code}</script>`).join('\n')}
 </body>
 </html>
 `

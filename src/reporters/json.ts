@@ -38,8 +38,10 @@ export interface ReportWorker {
   pool: string
   files: number
   tests: number
-  /** Live heap after the worker's last file minus before its first (exact readings). */
+  /** Live heap after the worker's last file minus before its first. */
   heapGrowth: number
+  /** `exact` when both of those file readings were (a full GC), else `estimate` (minor GCs, neither bound). */
+  heapGrowthPrecision: 'exact' | 'estimate'
   rssPeak: number
   /** `[ms since epoch, heap bytes after the test or file, 1 if read after a full GC else 0]`, in time order. */
   series: Array<[number, number, 0 | 1]>

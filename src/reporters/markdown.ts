@@ -2,6 +2,7 @@
 // Markdown. Test names and paths are escaped: they are shown, never interpreted.
 import { formatBytes, formatDelta } from '../shared/size.ts'
 import type { MemoryReport, ReportFile, ReportTest } from './json.ts'
+import { legend, mark, unjudged, type Mark } from './labels.ts'
 
 /** Rows per list before "… N more". Keeps the summary well under GitHub's 1 MiB step-summary limit. */
 const MAX_ROWS = 30
@@ -37,8 +38,8 @@ function more(total: number): string[] {
   return total > MAX_ROWS ? ['', `… ${total - MAX_ROWS} more in the report.`] : []
 }
 
-function retainedText(t: ReportTest): string {
-  return `${t.precision === 'estimate' ? '≤' : t.precision === 'bounded' ? '≥' : ''}${formatDelta(t.retained)}`
+function retainedText(x: ReportTest | ReportFile, kind: 'test' | 'file' = 'test'): string {
+  return `${mark(x, kind)}${formatDelta(x.retained)}`
 }
 
 export interface MarkdownOptions {
@@ -47,6 +48,8 @@ export interface MarkdownOptions {
   /** Where the HTML report was written, as shown to readers. */
   htmlPath?: string
   top?: number
+  /** Output files the run could not write (`the report x.json (ENOTDIR)`): the run fails, and the headline says why. */
+  failedWrites?: string[]
 }
 
 /** The headline of a run, e.g. `2 over budget, 1 regressed` or `all within budget`. */
@@ -58,16 +61,20 @@ export function headline(report: MemoryReport): string {
   if (b?.summary?.regressed) parts.push(`${b.summary.regressed} regressed`)
   if (b?.status === 'corrupt') parts.push('baseline unreadable')
   if (report.interrupted.length) parts.push(`${report.interrupted.length} interrupted`)
-  return parts.length ? parts.join(', ') : 'all within budget'
+  const notJudged = unjudged(report)
+  if (!parts.length) return notJudged ? `${report.tests.filter((t) => t.verdict !== 'unchecked').length} within budget, ${notJudged}` : 'all within budget'
+  if (notJudged) parts.push(notJudged)
+  return parts.join(', ')
 }
 
 export function renderMarkdown(report: MemoryReport, options: MarkdownOptions = {}): string {
   const s = report.summary
   const b = report.baseline
   const out: string[] = []
-  const bad = s.failed > 0 || report.interrupted.length > 0 || (b?.verdict === 'fail')
+  const writes = options.failedWrites?.length ? ` · the run fails: could not write ${options.failedWrites.join(', ')}` : ''
+  const bad = s.failed > 0 || report.interrupted.length > 0 || (b?.verdict === 'fail') || writes !== ''
   const warn = s.warned > 0 || b?.verdict === 'warn'
-  out.push(`## ${bad ? '❌' : warn ? '⚠️' : '✅'} vitest-memory: ${headline(report)}`, '')
+  out.push(`## ${bad ? '❌' : warn ? '⚠️' : '✅'} vitest-memory: ${headline(report)}${writes}`, '')
   out.push(`**${s.tests} tests** in ${s.files} files · ${report.mode} mode · Node ${report.environment.node} · Vitest ${report.environment.vitest} · harness GC ${s.harnessGcMs} ms`, '')
 
   const measured = report.tests.filter((t) => t.precision !== 'shared')
@@ -95,30 +102,37 @@ export function renderMarkdown(report: MemoryReport, options: MarkdownOptions = 
   }
 
   if (report.interrupted.length) {
-    out.push('### Worker stopped while these tests ran', '')
-    for (const t of report.interrupted.slice(0, MAX_ROWS)) out.push(`- ${mdText(where(t))}`)
+    out.push('### Worker stopped or died while these tests ran', '')
+    for (const t of report.interrupted.slice(0, MAX_ROWS)) out.push(`- ${mdText(where(t))} (${t.stopped ? 'stopped by the watchdog' : 'died'})`)
     out.push(...more(report.interrupted.length), '')
   }
 
   const moved = (status: 'regressed' | 'improved') => [
-    ...report.tests.filter((t) => t.baseline?.status === status).map((t) => ({ x: t as ReportTest | ReportFile, label: where(t) })),
-    ...report.files.filter((f) => f.baseline?.status === status).map((f) => ({ x: f as ReportTest | ReportFile, label: `${where(f)} (whole file)` })),
+    ...report.tests.filter((t) => t.baseline?.status === status).map((t) => ({ x: t as ReportTest | ReportFile, kind: 'test' as const, label: where(t) })),
+    ...report.files.filter((f) => f.baseline?.status === status).map((f) => ({ x: f as ReportTest | ReportFile, kind: 'file' as const, label: `${where(f)} (whole file)` })),
   ]
+  const marks = new Set<Mark>()
   for (const [status, title] of [['regressed', 'Regressed against the baseline'], ['improved', 'Improved against the baseline']] as const) {
     const list = moved(status)
     if (!list.length) continue
     out.push(`### ${title}`, '')
-    out.push(...table(['Where', 'Retained', 'Peak', 'Change'], list.slice(0, MAX_ROWS).map(({ x, label }) => [
-      mdText(label),
-      `${formatBytes(x.baseline!.retained!)} → ${formatBytes(x.retained)}`,
-      `${formatBytes(x.baseline!.peak!)} → ${formatBytes(x.peakHeap - x.heapBefore)}`,
-      mdText((x.baseline!.messages ?? []).join('; ')),
-    ]), ['l', 'r', 'r', 'l']), ...more(list.length), '')
+    out.push(...table(['Where', 'Retained', 'Peak', 'Change'], list.slice(0, MAX_ROWS).map(({ x, kind, label }) => {
+      marks.add(mark(x, kind))
+      return [
+        mdText(label),
+        `${formatBytes(x.baseline!.retained!)} → ${mark(x, kind)}${formatBytes(x.retained)}`,
+        `${formatBytes(x.baseline!.peak!)} → ${formatBytes(x.peakHeap - x.heapBefore)}`,
+        mdText((x.baseline!.messages ?? []).join('; ')),
+      ]
+    }), ['l', 'r', 'r', 'l']), ...more(list.length), '')
   }
   const newTests = report.tests.filter((t) => t.baseline?.status === 'new')
   if (newTests.length) {
     out.push(`<details><summary>New to the baseline (${newTests.length})</summary>`, '')
-    for (const t of newTests.slice(0, MAX_ROWS)) out.push(`- ${mdText(where(t))}: retained ${retainedText(t)}, peak ${formatDelta(t.peakHeap - t.heapBefore)}`)
+    for (const t of newTests.slice(0, MAX_ROWS)) {
+      marks.add(mark(t, 'test'))
+      out.push(`- ${mdText(where(t))}: retained ${retainedText(t)}, peak ${formatDelta(t.peakHeap - t.heapBefore)}`)
+    }
     out.push(...more(newTests.length), '', '</details>', '')
   }
   if (b?.gone?.length) {
@@ -131,8 +145,12 @@ export function renderMarkdown(report: MemoryReport, options: MarkdownOptions = 
   if (top > 0 && measured.length) {
     out.push('### Heaviest tests', '')
     const list = [...measured].sort((x, y) => y.retained - x.retained).slice(0, top)
+    for (const t of list) marks.add(mark(t, 'test'))
     out.push(...table(['Retained', 'Peak', 'RSS peak', 'Test'], list.map((t) => [retainedText(t), formatDelta(t.peakHeap - t.heapBefore), formatBytes(t.rssPeak), mdText(where(t))]), ['r', 'r', 'r', 'l']), '')
   }
+  if (heaviest) marks.add(mark(heaviest, 'test'))
+  const key = legend(marks)
+  if (key) out.push(`<sub>${mdText(key)}</sub>`, '')
   for (const note of report.notes) out.push(`> ${mdText(note)}`, '')
   const links = [options.reportPath && `JSON report: \`${options.reportPath}\``, options.htmlPath && `HTML report: \`${options.htmlPath}\``].filter(Boolean)
   if (links.length) out.push(links.join(' · '), '')

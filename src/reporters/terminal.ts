@@ -1,7 +1,8 @@
 // The terminal summary printed after the run.
 import c from 'picocolors'
 import { formatBytes, formatDelta } from '../shared/size.ts'
-import type { MemoryReport, ReportTest, ReportWorker } from './json.ts'
+import type { MemoryReport, ReportFile, ReportTest, ReportWorker } from './json.ts'
+import { legend, mark, unjudged, workerMark, type Mark } from './labels.ts'
 
 const BARS = '▁▂▃▄▅▆▇█'
 
@@ -29,8 +30,7 @@ function testLabel(t: Pick<ReportTest, 'file' | 'name'>): string {
 }
 
 function retainedText(t: ReportTest): string {
-  const approx = t.precision === 'estimate' ? '≤' : t.precision === 'bounded' ? '≥' : ''
-  return `${approx}${formatBytes(t.retained)}`
+  return `${mark(t, 'test')}${formatBytes(t.retained)}`
 }
 
 function table(title: string, rows: string[][], widths: number[]): string[] {
@@ -44,22 +44,30 @@ export interface SummaryOptions {
   /** Print every section even when all is well. */
   full: boolean
   reportPath: string | undefined
+  /** Output files the run could not write (`the report x.json (ENOTDIR)`): the run fails, and the summary line says why. */
+  failedWrites?: string[]
 }
 
 export function renderSummary(report: MemoryReport, options: SummaryOptions): string {
   const { summary } = report
   const tag = c.inverse(c.bold(' MEMORY '))
   const where = options.reportPath ? ` · report ${options.reportPath}` : ''
+  const writes = options.failedWrites?.length ? ` · ${c.red(`the run fails: could not write ${options.failedWrites.join(', ')}`)}` : ''
   const measured = report.tests.filter((t) => t.precision !== 'shared')
   const heaviest = [...measured].sort((a, b) => b.retained - a.retained)[0]
   const leftOpen = report.tests.filter((t) => t.handlesLeft)
+  // Tests that were measured but not judged are said, with why: "all within budget" covers only the others.
+  const notJudged = unjudged(report)
   if (!options.full && summary.failed === 0 && summary.warned === 0 && report.interrupted.length === 0) {
-    const heavy = heaviest ? ` · most retained ${retainedText(heaviest)} (${heaviest.file} > ${heaviest.name})` : ''
+    const heaviestMark = heaviest ? mark(heaviest, 'test') : ''
+    const heavy = heaviest ? ` · most retained ${retainedText(heaviest)}${heaviestMark ? ` (${heaviestMark === '≤' ? 'an upper bound' : 'a lower bound'})` : ''} (${heaviest.file} > ${heaviest.name})` : ''
     const open = leftOpen.length ? ` · ${leftOpen.length} test${leftOpen.length === 1 ? '' : 's'} left handles open (terminal: 'full' lists them)` : ''
-    return `\n${tag} ${summary.tests} tests in ${summary.files} files measured (${report.mode} mode), all within budget${heavy}${open}${where}\n`
+    const judged = notJudged ? `${summary.tests - report.tests.filter((t) => t.verdict === 'unchecked').length} within budget, ${notJudged}` : 'all within budget'
+    return `\n${tag} ${summary.tests} tests in ${summary.files} files measured (${report.mode} mode), ${judged}${writes}${heavy}${open}${where}\n`
   }
 
-  const out: string[] = ['', `${tag} ${summary.tests} tests in ${summary.files} files · ${report.mode} mode · harness GC ${summary.harnessGcMs} ms · ${summary.failed ? c.red(`${summary.failed} over budget`) : 'none over budget'}${summary.warned ? c.yellow(` · ${summary.warned} warnings`) : ''}`]
+  const out: string[] = ['', `${tag} ${summary.tests} tests in ${summary.files} files · ${report.mode} mode · harness GC ${summary.harnessGcMs} ms · ${summary.failed ? c.red(`${summary.failed} over budget`) : 'none over budget'}${summary.warned ? c.yellow(` · ${summary.warned} warnings`) : ''}${notJudged ? ` · ${notJudged}` : ''}${writes}`]
+  const marks = new Set<Mark>()
 
   const flagged = [
     ...report.tests.filter((t) => t.verdict === 'fail' || t.verdict === 'warn').map((t) => ({ verdict: t.verdict, label: testLabel(t), violations: t.violations ?? [] })),
@@ -75,9 +83,12 @@ export function renderSummary(report: MemoryReport, options: SummaryOptions): st
   }
 
   if (report.interrupted.length) {
-    out.push('', c.bold(c.red('Worker stopped while these tests ran')))
+    // STOPPED only for what the watchdog stopped; a worker that crashed or ran out of memory DIED.
+    const stopped = report.interrupted.filter((t) => t.stopped).length
+    const ended = stopped === report.interrupted.length ? 'stopped by the watchdog' : stopped === 0 ? 'died' : 'stopped or died'
+    out.push('', c.bold(c.red(`Worker ${ended} while these tests ran`)))
     for (const t of report.interrupted) {
-      out.push(`  ${c.red('STOPPED')} ${testLabel(t)}`)
+      out.push(`  ${c.red(t.stopped ? 'STOPPED' : 'DIED   ')} ${testLabel(t)}`)
       const s = t.stopped
       if (s) {
         const shared = s.threads && s.threads > 1 ? c.dim(` · process RSS, shared by the ${s.threads} threads stopped`) : ''
@@ -98,16 +109,22 @@ export function renderSummary(report: MemoryReport, options: SummaryOptions): st
   }
 
   if (options.top > 0 && measured.length) {
-    const row = (t: ReportTest) => [retainedText(t), formatDelta(t.peakHeap - t.heapBefore), formatBytes(t.rssPeak), testLabel(t)]
-    out.push('', ...table(`Most retained (after GC)`, [['retained', 'peak', 'RSS peak', 'test'].map((h) => c.dim(h)), ...[...measured].sort((a, b) => b.retained - a.retained).slice(0, options.top).map(row)], [10, 10, 10]))
+    const row = (t: ReportTest) => {
+      marks.add(mark(t, 'test'))
+      return [retainedText(t), formatDelta(t.peakHeap - t.heapBefore), formatBytes(t.rssPeak), testLabel(t)]
+    }
+    out.push('', ...table(`Most retained`, [['retained', 'peak', 'RSS peak', 'test'].map((h) => c.dim(h)), ...[...measured].sort((a, b) => b.retained - a.retained).slice(0, options.top).map(row)], [10, 10, 10]))
     out.push('', ...table(`Highest peak heap`, [['retained', 'peak', 'RSS peak', 'test'].map((h) => c.dim(h)), ...[...measured].sort((a, b) => (b.peakHeap - b.heapBefore) - (a.peakHeap - a.heapBefore)).slice(0, options.top).map(row)], [10, 10, 10]))
   }
 
   if (report.files.length) {
     const files = [...report.files].sort((a, b) => b.retained - a.retained).slice(0, Math.max(options.top, 1) * 2)
-    out.push('', ...table(files.every((f) => f.precision === 'exact') ? 'Files (full GC before and after)' : 'Files (minor GC readings: set a file budget for exact ones)', [
+    out.push('', ...table(filesHeading(files), [
       ['retained', 'peak', 'RSS peak', 'tests', 'file'].map((h) => c.dim(h)),
-      ...files.map((f) => [formatDelta(f.retained), formatDelta(f.peakHeap - f.heapBefore), formatBytes(f.rssPeak), String(f.tests), f.file]),
+      ...files.map((f) => {
+        marks.add(mark(f, 'file'))
+        return [`${mark(f, 'file')}${formatDelta(f.retained)}`, formatDelta(f.peakHeap - f.heapBefore), formatBytes(f.rssPeak), String(f.tests), f.file]
+      }),
     ], [10, 10, 10, 5]))
     if (report.files.length > files.length) out.push(c.dim(`  … ${report.files.length - files.length} more in the report`))
   }
@@ -115,9 +132,14 @@ export function renderSummary(report: MemoryReport, options: SummaryOptions): st
   const workers = report.workers.filter((w) => w.series.length > 1)
   if (workers.length) {
     out.push('', c.bold('Heap over the run, per worker'))
-    for (const w of workers.slice(0, 8)) out.push(`  ${workerLine(w)}`)
+    for (const w of workers.slice(0, 8)) {
+      marks.add(workerMark(w))
+      out.push(`  ${workerLine(w)}`)
+    }
     if (workers.length > 8) out.push(c.dim(`  … ${workers.length - 8} more workers in the report`))
   }
+  const key = legend(marks)
+  if (key) out.push('', c.dim(`  ${key}`))
   for (const note of report.notes) out.push(c.dim(`  note: ${note}`))
   if (options.reportPath) out.push('', `Report: ${options.reportPath}`)
   out.push('')
@@ -128,5 +150,13 @@ function workerLine(w: ReportWorker): string {
   const heaps = w.series.map((p) => p[1])
   const first = heaps[0]!
   const last = heaps[heaps.length - 1]!
-  return `${pad(`#${w.slot} ${w.id}`, 16)} ${sparkline(heaps)}  ${formatBytes(first)} → ${formatBytes(last)} (${formatDelta(w.heapGrowth)} exact) · ${w.files} files, ${w.tests} tests`
+  const growth = workerMark(w) ? `${workerMark(w)}${formatDelta(w.heapGrowth)}, minor GC readings` : `${formatDelta(w.heapGrowth)} exact`
+  return `${pad(`#${w.slot} ${w.id}`, 16)} ${sparkline(heaps)}  ${formatBytes(first)} → ${formatBytes(last)} (${growth}) · ${w.files} files, ${w.tests} tests`
+}
+
+/** How the files' readings were taken, for the heading of their table. */
+function filesHeading(files: ReportFile[]): string {
+  if (files.every((f) => f.precision === 'exact')) return 'Files (full GC before and after)'
+  if (files.every((f) => f.precision === 'estimate')) return 'Files (~ minor GC readings, not comparable with the tests\' figures: set a file budget for exact ones)'
+  return 'Files (full GC before and after, ~ minor GC readings)'
 }

@@ -36,6 +36,22 @@ export function heapUsed(): number {
   return dataBytes(v8.getHeapSpaceStatistics())
 }
 
+/**
+ * `heapUsed()` and the young generation's use (`new_space`, whose garbage a minor GC clears), from
+ * one listing.
+ */
+export function heapAndYoung(): { heap: number; young: number } {
+  const spaces = v8.getHeapSpaceStatistics()
+  return { heap: dataBytes(spaces), young: youngBytes(spaces) }
+}
+
+/** Used bytes of the young generation in a heap space listing. */
+export function youngBytes(spaces: ReadonlyArray<{ space_name: string; space_used_size: number }>): number {
+  let sum = 0
+  for (const space of spaces) if (space.space_name === 'new_space' || space.space_name === 'new_large_object_space') sum += space.space_used_size
+  return sum
+}
+
 /** Sum of the used bytes of the non-code spaces in a heap space listing. */
 export function dataBytes(spaces: ReadonlyArray<{ space_name: string; space_used_size: number }>): number {
   let sum = 0

@@ -1,46 +1,18 @@
 // "What grew": compare two V8 heap snapshots by object kind (constructor name for objects,
 // the node type for strings, arrays, closures, code...). V8 takes a full GC before every
 // snapshot, so both sides hold live objects only.
-import { readFileSync, rmSync } from 'node:fs'
+import { rmSync } from 'node:fs'
 import v8 from 'node:v8'
 import type { GrowthEntry } from '../types.ts'
+import { readSnapshot, summarizeGraph, type KindSummary } from './snapshot.ts'
 
-interface Snapshot {
-  snapshot: { meta: { node_fields: string[]; node_types: [string[], ...unknown[]] } }
-  nodes: number[]
-  strings: string[]
-}
-
-/** Count and self size per kind of object in a `.heapsnapshot` file. */
-export function summarizeSnapshot(file: string): Map<string, { count: number; bytes: number }> {
-  const data = JSON.parse(readFileSync(file, 'utf8')) as Snapshot
-  const fields = data.snapshot.meta.node_fields
-  const types = data.snapshot.meta.node_types[0]
-  const width = fields.length
-  const typeAt = fields.indexOf('type')
-  const nameAt = fields.indexOf('name')
-  const sizeAt = fields.indexOf('self_size')
-  const kinds = new Map<string, { count: number; bytes: number }>()
-  const { nodes, strings } = data
-  for (let i = 0; i < nodes.length; i += width) {
-    const type = types[nodes[i + typeAt]!]!
-    // Synthetic roots and V8's hidden bookkeeping are not the test's objects.
-    if (type === 'synthetic' || type === 'hidden') continue
-    const kind = type === 'object' || type === 'native' ? strings[nodes[i + nameAt]!]! : `(${type})`
-    const entry = kinds.get(kind)
-    const size = nodes[i + sizeAt]!
-    if (entry) {
-      entry.count++
-      entry.bytes += size
-    } else {
-      kinds.set(kind, { count: 1, bytes: size })
-    }
-  }
-  return kinds
+/** Count and self size per kind of object in a `.heapsnapshot` file (read as a stream). */
+export function summarizeSnapshot(file: string): KindSummary {
+  return summarizeGraph(readSnapshot(file, { edges: false }))
 }
 
 /** The kinds that grew most between two summaries, largest byte growth first. */
-export function diffSummaries(before: Map<string, { count: number; bytes: number }>, after: Map<string, { count: number; bytes: number }>, top = 10): GrowthEntry[] {
+export function diffSummaries(before: KindSummary, after: KindSummary, top = 10): GrowthEntry[] {
   const grew: GrowthEntry[] = []
   for (const [kind, a] of after) {
     const b = before.get(kind) ?? { count: 0, bytes: 0 }

@@ -66,13 +66,17 @@ export interface Decision {
  * external memory, and native objects have small JS wrappers (an unclosed sqlite engine leaks ~2 kB
  * of heap and ~1 MB of native memory per run). So external memory wins over the heap when it grows
  * faster, and RSS wins only when it grows more than twice the heap and external memory together.
+ * `rssShared` (thread pools): RSS is the process's, not the test's, and is not judged.
  */
-export function decide(runs: RunDeltas[], warmup: number, sensitivity: number): Decision {
+export function decide(runs: RunDeltas[], warmup: number, sensitivity: number, rssShared = false): Decision {
   const counted = runs.slice(warmup)
   const judged = (signal: LeakSignal) => (signal === 'heap' ? heapRuns(counted) : counted).map((r) => r[signal])
   const rate = (signal: LeakSignal) => median(judged(signal))
   const thresholds: Record<LeakSignal, number> = { heap: sensitivity, external: sensitivity, rss: Math.max(sensitivity, RSS_SENSITIVITY) }
-  const leaking = (['heap', 'external', 'rss'] as const).filter((signal) => leaks(judged(signal), thresholds[signal]))
+  // In a thread pool RSS belongs to the whole process, every thread's tests and Vitest's included:
+  // it says nothing about one test there.
+  const signals: LeakSignal[] = rssShared ? ['heap', 'external'] : ['heap', 'external', 'rss']
+  const leaking = signals.filter((signal) => leaks(judged(signal), thresholds[signal]))
   if (leaking.length) {
     const heap = Math.max(0, rate('heap'))
     const external = Math.max(0, rate('external'))

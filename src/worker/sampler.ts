@@ -5,9 +5,9 @@ import {
   ESCALATE_FRACTION, ESCALATE_WITHOUT_BUDGET, MIN_SLACK, SLACK_FRACTION,
 } from '../constants.ts'
 import type { MeasureMode, Precision } from '../types.ts'
-import { dataBytes, getGc, heapUsed, SECOND_LOOK } from './gc.ts'
+import { dataBytes, getGc, heapAndYoung, heapUsed, SECOND_LOOK } from './gc.ts'
 import { resourceCounters } from './slot.ts'
-import { liveTimers, trackTimers } from './timers.ts'
+import { forgetDone, liveTimers, trackTimers } from './timers.ts'
 
 const gc = getGc()
 
@@ -62,6 +62,24 @@ export function read(heap = heapUsed()): Reading {
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve))
 
+/** A test's start reading, and what bounds the garbage in it. */
+export interface StartReading {
+  reading: Reading
+  /** Taken right after the exact GC sequence: `reading.heap` is the live heap. */
+  exact: boolean
+  /**
+   * Bytes of the young generation in `reading.heap` that may be garbage (0 right after a GC): the
+   * live heap plus the old generation's garbage is at least `reading.heap - young`.
+   */
+  young: number
+}
+
+/** What the harness saw of the GCs that ran on their own during a test. */
+export interface GcsSeen {
+  gcs: number
+  majorGcs: number
+}
+
 /**
  * Per-worker GC bookkeeping. `anchor` is the live heap at the last full GC: the cheap readings
  * since then are bounded by how far the heap has grown past it.
@@ -70,16 +88,19 @@ export class Sampler {
   private anchor = 0
   /** External memory at the last settle (two GCs around a turn): the external anchor. */
   private externalAnchor: number | undefined
-  /** The reading after the last test, which the next test of the same suite can start from. */
-  private lastAfter: Reading | undefined
   gcMs = 0
   fullGcs = 0
+  /** GCs the harness ran, of any kind (a GC watch started before them sees them too). */
+  forcedGcs = 0
 
   constructor(readonly mode: MeasureMode) {}
 
   private timed(fn: () => void): void {
+    // Finished timers the tracking still holds must not live through a GC that reads the heap.
+    forgetDone(timers)
     const t = performance.now()
     fn()
+    this.forcedGcs++
     this.gcMs += performance.now() - t
   }
 
@@ -90,7 +111,6 @@ export class Sampler {
    * released by the first.
    */
   async exact(): Promise<Reading> {
-    this.lastAfter = undefined
     this.timed(() => gc())
     await nextTurn()
     this.timed(() => gc())
@@ -110,7 +130,6 @@ export class Sampler {
    * settles it too, at the price of a second GC).
    */
   fullGcReading(): Reading {
-    this.lastAfter = undefined
     this.timed(() => gc())
     this.fullGcs++
     return this.anchored(read())
@@ -121,53 +140,61 @@ export class Sampler {
     return reading
   }
 
-  /**
-   * Reading before a test. Exact mode: exact. Auto mode: a minor GC, plus a full GC when the heap
-   * has grown more than `slack` since the last full GC (that growth bounds the garbage left in the
-   * reading, so it bounds the error of a later escalated reading).
-   */
-  async before(retainedBudget: number | undefined, reusePrevious: boolean, externalBudget?: number): Promise<{ reading: Reading; exact: boolean; garbageBound: number }> {
-    const previous = this.lastAfter
-    this.lastAfter = undefined
-    if (this.mode === 'exact') return { reading: await this.exact(), exact: true, garbageBound: 0 }
-    // Nothing of the test code ran since the previous test's reading (same suite: no beforeAll or
-    // afterAll in between), so that reading is this test's start, and saves a minor GC and a reading.
-    let reading = reusePrevious ? previous : undefined
-    if (!reading) {
-      this.timed(() => gc({ type: 'minor' }))
-      reading = read()
-    }
-    // Without a retained budget no verdict depends on the bound, so no full GC is spent on it.
-    const slack = retainedBudget === undefined ? Infinity : Math.max(MIN_SLACK, retainedBudget * SLACK_FRACTION)
-    // With an external budget, freed-but-not-yet-released Buffers in `before` would hide growth:
-    // settle when external memory has grown past a slack since the last settle.
-    if (externalBudget !== undefined && (this.externalAnchor === undefined || reading.external - this.externalAnchor > Math.max(MIN_SLACK, externalBudget * SLACK_FRACTION))) {
-      return { reading: await this.exact(), exact: true, garbageBound: 0 }
-    }
-    // heap < anchor: live memory was freed and a natural GC collected it; re-anchor.
-    if (reading.heap - this.anchor > slack || (reading.heap < this.anchor && retainedBudget !== undefined)) {
-      return { reading: await this.exact(), exact: true, garbageBound: 0 }
-    }
-    return { reading, exact: false, garbageBound: reading.heap - this.anchor }
-  }
-
   /** A cheap reading (minor GC) for file boundaries that need no exact figure. */
   cheap(): Reading {
-    this.lastAfter = undefined
     this.timed(() => gc({ type: 'minor' }))
     return read()
   }
 
   /**
-   * Reading after a test. Returns the retained estimate and how precise it is.
-   * Auto mode escalates to a full GC when the cheap reading comes within ESCALATE_FRACTION of the
-   * budget, or when a major GC ran during the test (it may have collected garbage counted in
-   * `before`, so the cheap difference is no longer an upper bound).
+   * Reading at the start of a test, taken where exact mode takes its own (the end of the harness's
+   * `beforeEach`), so that whatever Vitest did for the previous test (its error, its diff, the task
+   * update it queued) is on the "before" side in both modes. Exact mode: exact. Auto mode: the heap
+   * as it is, no GC, when no verdict needs more (no retained budget, or the young generation holds
+   * less than half the slack); else after a minor GC. Plus a full GC when the heap has grown more
+   * than `slack` since the last full GC (that growth bounds the garbage left in the reading, so it
+   * bounds the error of a later escalated reading to the slack). `fresh`: take the minor GC anyway (after a
+   * failed test, whose error Vitest keeps, the bound would be loose).
    */
-  async after(
-    before: { reading: Reading; exact: boolean; garbageBound: number },
+  async start(retainedBudget: number | undefined, externalBudget: number | undefined, fresh: boolean): Promise<StartReading> {
+    if (this.mode === 'exact') return { reading: await this.exact(), exact: true, young: 0 }
+    // Without a retained budget no verdict depends on the bound, so no GC is spent on it.
+    const slack = retainedBudget === undefined ? Infinity : Math.max(MIN_SLACK, retainedBudget * SLACK_FRACTION)
+    let { heap, young } = heapAndYoung()
+    // The gap of a bounded reading is the young garbage plus the old generation's growth since the
+    // last full GC: keep both together within the slack.
+    if (fresh || young > slack / 2) {
+      this.timed(() => gc({ type: 'minor' }))
+      heap = heapUsed()
+      young = 0
+    }
+    const reading = read(heap)
+    // With an external budget, freed-but-not-yet-released Buffers in `before` would hide growth:
+    // settle when external memory has grown past a slack since the last settle.
+    const externalUnsettled = externalBudget !== undefined && (this.externalAnchor === undefined || reading.external - this.externalAnchor > Math.max(MIN_SLACK, externalBudget * SLACK_FRACTION))
+    // heap < anchor: live memory was freed and a natural GC collected it; re-anchor.
+    const old = reading.heap - young
+    if (externalUnsettled || reading.heap - this.anchor > slack || (old < this.anchor && retainedBudget !== undefined)) {
+      return { reading: await this.exact(), exact: true, young: 0 }
+    }
+    return { reading, exact: false, young }
+  }
+
+  /**
+   * Reading at the end of a test. Returns the retained figure and how precise it is. Auto mode:
+   * 1. No GC ran during the test: the heap only grew, garbage included, so `end - start` is an upper
+   *    bound of what the test retained, for the price of one heap listing.
+   * 2. Else (or when that bound comes near the budget) a minor GC: with no major GC during the test
+   *    the old generation's garbage only grew and the young one is empty, so `end - (start - young)`
+   *    is an upper bound.
+   * 3. Else (the bound comes within ESCALATE_FRACTION of the budget, or a major GC ran during the
+   *    test and may have collected garbage counted at the start) the exact reading.
+   */
+  async end(
+    before: StartReading,
+    endHeap: number,
     retainedBudget: number | undefined,
-    majorGcDuringTest: boolean,
+    seen: GcsSeen,
     externalBudget?: number,
   ): Promise<{ reading: Reading; retained: number; retainedMax?: number; precision: Precision }> {
     const hb = before.reading.heap
@@ -176,29 +203,35 @@ export class Sampler {
       return { reading, retained: reading.heap - hb, precision: 'exact' }
     }
     const anchorBefore = this.anchor
-    this.timed(() => gc({ type: 'minor' }))
     const threshold = retainedBudget === undefined ? ESCALATE_WITHOUT_BUDGET : retainedBudget * ESCALATE_FRACTION
-    let reading: Reading | undefined
-    const heap = heapUsed()
-    if (heap - hb <= threshold && !majorGcDuringTest) {
-      reading = read(heap)
-      // External memory is freed after the GC that frees its owner, off the main thread: a cheap
-      // reading near the external budget is settled before it is judged.
-      const externalNear = externalBudget !== undefined && reading.external - before.reading.external > externalBudget * ESCALATE_FRACTION
-      if (!externalNear) {
-        this.lastAfter = reading
-        return { reading, retained: reading.heap - hb, precision: 'estimate' }
+    // External memory is freed after the GC that frees its owner, off the main thread: a cheap
+    // reading near the external budget is settled before it is judged.
+    const settled = (reading: Reading) => externalBudget === undefined || reading.external - before.reading.external <= externalBudget * ESCALATE_FRACTION
+    if (seen.gcs === 0 && endHeap - hb <= threshold) {
+      const reading = read(endHeap)
+      if (settled(reading)) return { reading, retained: endHeap - hb, precision: 'estimate' }
+    }
+    if (seen.majorGcs === 0) {
+      this.timed(() => gc({ type: 'minor' }))
+      const heap = heapUsed()
+      // Minor GCs (the test's and this one) free young garbage only: of what the start reading
+      // counted, at most its young generation (`before.young`), and the old generation's garbage
+      // only grew. So `heap - (hb - before.young)` bounds what the test retained from above.
+      const bound = heap - (hb - before.young)
+      // Without a retained budget no verdict depends on the figure: the bound is the reading.
+      if (bound <= threshold || retainedBudget === undefined) {
+        const reading = read(heap)
+        if (settled(reading)) return { reading, retained: bound, precision: 'estimate' }
       }
-      reading = await this.exact()
     }
     // Escalated: the same exact reading as exact mode. One full GC alone reads 1-15 kB low near a
     // budget (garbage whose release takes a second GC after a macrotask turn).
-    reading ??= await this.exact()
-    this.lastAfter = reading
+    const reading = await this.exact()
     const retained = reading.heap - hb
     if (before.exact) return { reading, retained, precision: 'exact' }
-    // Live heap before the test lies between the anchor and `hb`: retained lies between these.
-    return { reading, retained, retainedMax: reading.heap - Math.min(anchorBefore, hb), precision: 'bounded' }
+    // `hb` holds the live heap at the start plus garbage, so `retained` is a lower bound; the live
+    // heap at the start is at least the anchor's (or the old generation's, when it fell below it).
+    return { reading, retained, retainedMax: reading.heap - Math.min(anchorBefore, hb - before.young), precision: 'bounded' }
   }
 }
 
@@ -207,16 +240,20 @@ export class GcWatch {
   private profiler: v8.GCProfiler | undefined
 
   start(): void {
+    this.profiler?.stop()
     this.profiler = new v8.GCProfiler()
     this.profiler.start()
   }
 
-  /** Stop watching. Safe to call twice; the second call returns nothing seen. */
-  stop(): { gcs: number; majorGcs: number; peakBeforeGc: number } {
+  /**
+   * Stop watching. Safe to call twice; the second call returns nothing seen. `skip`: the first GCs
+   * seen are the harness's own (its start reading's, when the watch started before it).
+   */
+  stop(skip = 0): GcsSeen & { peakBeforeGc: number } {
     const result = { gcs: 0, majorGcs: 0, peakBeforeGc: 0 }
     const data = this.profiler?.stop()
     this.profiler = undefined
-    for (const s of data?.statistics ?? []) {
+    for (const s of data?.statistics.slice(skip) ?? []) {
       result.gcs++
       if (s.gcType === 'MarkSweepCompact') result.majorGcs++
       const spaces = s.beforeGC.heapSpaceStatistics.map((x) => ({ space_name: x.spaceName, space_used_size: x.spaceUsedSize }))

@@ -1,25 +1,42 @@
 // Installed in every test file by the plugin's setup file (install.ts, or the virtual setup module
 // where one worker runs several files). Registers the hooks that measure each test and the file,
 // and writes the results into `task.meta.memory`.
-import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs'
+//
+// Per test, top to bottom (README "How it measures"):
+//   beforeEach (ours runs first)     startTest: budgets, the run's kind (repetition), the running
+//                                    note, the diagnosis marker (markDiagnosis), then the start
+//                                    reading, last, right before the test's own hooks
+//                                    (startReading; markRun for repeated runs)
+//   the test's beforeEach hooks, the test, its afterEach hooks and fixture teardown
+//   onTestFinished (ours)            finishTest: endReading, the TestMemory, the repetition's
+//                                    outcome (finishRepeat), judging, allocation sites and retainer
+//                                    paths of a flagged test (diagnose), the annotation and the error
+// Nothing of another test runs between a test's two readings; whatever Vitest does for a test after
+// its onTestFinished (its error, its diff, its queued update) falls before the next test's start.
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { setMaxListeners } from 'node:events'
 import { createRequire } from 'node:module'
 import { join, relative } from 'node:path'
 import { afterAll, beforeAll, beforeEach, inject } from 'vitest'
-import { ESCALATE_FRACTION, FIRST_TEST_EXTRA_WARMUP, VITEST_UPDATE_INTERVAL_MS } from '../constants.ts'
+import {
+  ESCALATE_FRACTION, FIRST_TEST_EXTRA_WARMUP, HARNESS_HOOK_TIMEOUT_MS, SNAPSHOT_HEAP_LIMIT, VITEST_UPDATE_INTERVAL_MS,
+} from '../constants.ts'
 import { budgetForFile, checkBudget, FILE_LABELS, glob, judge, type EffectiveBudget } from '../shared/budget.ts'
 import { installTracking } from '../fixtures/tracking.ts'
 import { stillAlive } from './collect.ts'
 import { MemoryBudgetError, MemoryRetentionError } from '../shared/errors.ts'
 import { formatBytes, formatDelta } from '../shared/size.ts'
 import {
-  PROVIDE_KEY, type BudgetViolation, type FileMemory, type GrowthEntry, type RepeatResult, type ResolvedBudget, type TestMemory, type WorkerInfo, type WorkerOptions,
+  PROVIDE_KEY, type AttemptMemory, type FileMemory, type FinishedReading, type GrowthEntry, type ResolvedBudget, type TestMemory, type WorkerInfo, type WorkerOptions,
 } from '../types.ts'
 import { codeBytes, heapUsed } from './gc.ts'
 import { diffSnapshotFiles, takeSnapshot } from './heapdiff.ts'
-import { decide, likelyLeak, type RunDeltas } from './repeat.ts'
-import { GcWatch, handlesLeft, read, Sampler, type Reading } from './sampler.ts'
-import { runtimeSlot } from './slot.ts'
+import { Diagnoser } from './diagnose.ts'
+import { runningNote, workerInfo, type RunningNote } from './note.ts'
+import { deltasOf, leakViolation, RepeatPlan, type RunKind } from './repeat-plan.ts'
+import { GcWatch, handlesLeft, read, Sampler, type GcsSeen, type Reading, type StartReading } from './sampler.ts'
+import { runtimeSlot, type RuntimeSlot } from './slot.ts'
+import { annotateVerdict, failureMessage, testFailureMessage, testViolations } from './verdict.ts'
 
 type Task = {
   id: string
@@ -28,12 +45,15 @@ type Task = {
   mode?: string
   concurrent?: boolean
   repeats?: number
-  meta: Record<string, unknown> & { memoryRepeat?: boolean | { runs?: number; warmup?: number } }
-  result?: { state?: string }
+  meta: Record<string, unknown> & { memoryRepeat?: boolean | { runs?: number; warmup?: number }; memory?: unknown }
+  result?: { state?: string; retryCount?: number }
   suite?: { name: string; suite?: unknown; type?: string }
   tasks?: Task[]
   file: { filepath: string; meta: Record<string, unknown>; projectName?: string }
+  location?: { line: number }
 }
+type Annotate = ((message: string, type?: string) => Promise<unknown>) | undefined
+type OnTestFinished = (fn: (context: { task: unknown; annotate?: Annotate }) => unknown, timeout?: number) => void
 
 /** Suite and test names joined with " > ", as Vitest's reporters show them. */
 function fullName(task: Task): string {
@@ -61,85 +81,10 @@ function trackSqliteEngines(path: string): boolean {
   return true
 }
 
-const NOTE_KEY = Symbol.for('vitest-memory.note')
-
-/** Size of a running note: JSON padded with spaces, so a note is rewritten in place, never truncated. */
-const NOTE_BYTES = 4096
-const NO_TEST = Buffer.from('-')
-
-/**
- * The note naming the test a worker is running, for the main process to find if the worker dies.
- * Synchronous writes on purpose: a worker killed mid-test runs no more code. One open file per
- * worker, rewritten in place (one write, ~3 us); between tests its first byte is `-`, which no
- * reader parses, so it means "no test running".
- */
-function runningNote(path: string): { write(note: { name: string } & Record<string, unknown>): void; clear(): void } {
-  const g = globalThis as { [NOTE_KEY]?: { path: string; fd: number; buffer: Buffer } }
-  if (g[NOTE_KEY]?.path !== path) {
-    if (g[NOTE_KEY]) closeSync(g[NOTE_KEY].fd)
-    g[NOTE_KEY] = { path, fd: openSync(path, 'w'), buffer: Buffer.alloc(NOTE_BYTES) }
-  }
-  const { fd, buffer } = g[NOTE_KEY]
-  return {
-    write(note) {
-      let text = JSON.stringify(note)
-      if (Buffer.byteLength(text) > NOTE_BYTES) text = JSON.stringify({ ...note, name: note.name.slice(0, 1000) })
-      buffer.fill(0x20)
-      buffer.write(text, 0)
-      writeSync(fd, buffer, 0, NOTE_BYTES, 0)
-    },
-    clear() {
-      writeSync(fd, NO_TEST, 0, 1, 0)
-    },
-  }
-}
-
 // One sampler per worker: with `isolate: false` it carries its GC anchor from file to file.
 const SAMPLER_KEY = Symbol.for('vitest-memory.sampler')
 // Whether this worker has repeated a test already (the first one gets extra warm-up runs).
 const REPEATED_KEY = Symbol.for('vitest-memory.repeated')
-
-/**
- * The thread this code runs on. Process pools run it on the main thread of a child process, which
- * has never loaded node:worker_threads (~2 ms and 36 internal modules in every fresh worker).
- */
-function threadIdIn(pool: string): number {
-  if (pool === 'forks' || pool === 'vmForks') return 0
-  return (localRequire('node:worker_threads') as typeof import('node:worker_threads')).threadId
-}
-
-function workerInfo(pool: string): WorkerInfo {
-  const pid = process.pid
-  const threadId = threadIdIn(pool)
-  return {
-    id: threadId === 0 ? String(pid) : `${pid}/${threadId}`,
-    slot: process.env.VITEST_POOL_ID ?? '1',
-    pid,
-    threadId,
-    pool,
-  }
-}
-
-/** What grew, for a failure message: `heap +3.2 MB, peak +5 MB, external +0 B, RSS +4 MB; left open: 1 Timeout`. */
-export function describeGrowth(m: Pick<TestMemory, 'retained' | 'peakHeap' | 'heapBefore' | 'externalAfter' | 'externalBefore' | 'rssPeak' | 'rssBefore' | 'handlesLeft'>): string {
-  const parts = [
-    `heap ${formatDelta(m.retained)} after GC`,
-    `peak ${formatDelta(m.peakHeap - m.heapBefore)}`,
-    `external ${formatDelta(m.externalAfter - m.externalBefore)}`,
-    `RSS peak ${formatDelta(m.rssPeak - m.rssBefore)}`,
-  ]
-  const left = Object.entries(m.handlesLeft ?? {}).map(([type, n]) => `${n} ${type}`)
-  return `${parts.join(', ')}${left.length ? `; left open: ${left.join(', ')}` : ''}`
-}
-
-/** `Array +1,000 (+8 MB), (string) +2,000 (+120 kB)` */
-export function describeKinds(grew: GrowthEntry[], top = 3): string {
-  return grew.slice(0, top).map((g) => `${g.kind} ${g.count >= 0 ? '+' : ''}${g.count.toLocaleString('en-US')} (${formatDelta(g.bytes)})`).join(', ')
-}
-
-function failureMessage(violations: BudgetViolation[], growth: string, extra = ''): string {
-  return `${violations.map((v) => v.message).join('; ')}${extra}\n  what grew: ${growth}`
-}
 
 function rssPeak(before: Reading, after: Reading): number {
   // The process high-water mark moved during the test: the test set it.
@@ -150,286 +95,192 @@ function safeName(text: string): string {
   return text.replace(/[^\w.-]+/g, '_').slice(0, 80)
 }
 
+const noop = () => {}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
 /**
- * A test that runs several times. Growth per run is measured between the exact readings taken at
- * the same point of consecutive runs (the start of the harness's `beforeEach`), where Vitest's and
- * the harness's own per-test bookkeeping is the same, so it cancels out. One extra run supplies
- * the last reading.
+ * Wait until Vitest has sent the task updates it queued: it sends them at most every 100 ms, and in
+ * a process pool a large one (a failed test's error and diff) then waits in the IPC channel's write
+ * queue until the main process reads it. Bounded: at most a second more.
  */
-interface RepeatPlan {
-  /** Unmeasured runs first (the first repeated test of a worker warms Vitest's code up). */
-  skip: number
-  warmup: number
-  /** Measured runs: warm-up + counted + 1. */
-  total: number
-  /** Readings at the start of each measured run (`code`: V8's compiled code then). */
-  marks: Array<Required<RunDeltas>>
-  done: number
-  peak: number
-  rss: number
-  snapshot?: { before: string; after: string }
-  grew?: GrowthEntry[]
-  listenersRaised?: boolean
+async function settleVitestUpdates(): Promise<void> {
+  await sleep(VITEST_UPDATE_INTERVAL_MS)
+  const queued = (): number => (process as { channel?: { writeQueueSize?: number } }).channel?.writeQueueSize ?? 0
+  for (let i = 0; i < 100 && queued() > 0; i++) await sleep(10)
 }
 
-function deltasOf(marks: Array<Required<RunDeltas>>): RunDeltas[] {
-  return marks.slice(1).map((m, i) => ({ heap: m.heap - marks[i]!.heap, external: m.external - marks[i]!.external, rss: m.rss - marks[i]!.rss, code: m.code - marks[i]!.code }))
+type SetFn = (test: unknown, fn: () => void) => void
+/**
+ * Vitest 4's `setFn` (from `vitest/suite`), which replaces a test's function. Its successor,
+ * `TestRunner.setTestFn`, is `getFn` in Vitest 4.1 and 5.1 (a slip in Vitest), and Vitest 5 has no
+ * `vitest/suite`: there the runs after a certain verdict still run the test body, unmeasured.
+ * Loaded (once per worker) by files that repeat a test, before any of their own hooks run, with the
+ * deprecation notice `vitest/suite` prints on import kept out of the user's output.
+ */
+let setTestFn: Promise<SetFn | undefined> | undefined
+function loadSetFn(): Promise<SetFn | undefined> {
+  if (setTestFn) return setTestFn
+  const specifier = 'vitest/suite'
+  const warn = console.warn
+  console.warn = () => {}
+  setTestFn = import(specifier).then((m: { setFn?: SetFn }) => m.setFn, () => undefined).finally(() => {
+    console.warn = warn
+  })
+  return setTestFn
+}
+
+/** One run of one test: what the harness knows between its start reading and its end reading. */
+interface TestRun {
+  task: Task
+  budgets: EffectiveBudget
+  concurrent: boolean
+  plan?: RepeatPlan
+  kind?: RunKind
+  index: number
+  startedAt: number
+  /** When the start reading was done: the harness's time before the test is `started - startedAt`. */
+  started: number
+  gcMsAtStart: number
+  gcsAtStart: number
+  before?: StartReading
+  /** The test before this one failed: both readings wait for Vitest's updates about it. */
+  afterFailure?: boolean
+  /** GCs the start reading ran (the GC watch sees them first). */
+  ownGcs?: number
+}
+
+/** The end reading of one run, with how precise it is. */
+interface EndReading {
+  reading: Reading
+  retained: number
+  retainedMax?: number
+  precision: TestMemory['precision']
 }
 
 /** Register the measuring hooks for the current test file. Called once per file. */
 export function install(): void {
   const options = inject(PROVIDE_KEY) as WorkerOptions | undefined
   if (!options) return
-  const g = globalThis as { [SAMPLER_KEY]?: Sampler }
-  const sampler = (g[SAMPLER_KEY] ??= new Sampler(options.mode))
-  let sqliteTracked = !options.sqliteModule
-  const worker = workerInfo(options.pool)
-  const slot = runtimeSlot()
-  slot.fileBudget = undefined
-  slot.current = undefined
-  const watch = new GcWatch()
-  mkdirSync(options.runningDir, { recursive: true })
-  const note = runningNote(join(options.runningDir, `${worker.id.replace('/', '-')}.json`))
-  // Lets the main process find every worker process (for its RSS watchdog) before any test runs.
-  writeFileSync(join(options.runningDir, `worker-${worker.id.replace('/', '-')}.pid`), JSON.stringify({ pid: worker.pid, threadId: worker.threadId, pool: worker.pool }))
-  const { repeat } = options
-  const repeatFiles = repeat.files.length ? glob()(repeat.files, { dot: true }) : undefined
+  const harness = new FileHarness(options)
+  beforeAll(async ({}, suite) => harness.startFile(suite as unknown as Task), HARNESS_HOOK_TIMEOUT_MS)
+  beforeEach(async ({ task, onTestFinished, signal }) => harness.startTest(task as unknown as Task, onTestFinished as unknown as OnTestFinished, signal), HARNESS_HOOK_TIMEOUT_MS)
+  afterAll(async () => harness.endFile(), HARNESS_HOOK_TIMEOUT_MS)
+}
 
-  let file: Task['file'] | undefined
-  let effective: EffectiveBudget | undefined
-  let fileStart: Reading | undefined
-  let fileStartedAt = 0
-  let filePeak = 0
-  let fileRssPeak = 0
-  let gcMsAtStart = 0
-  let fullGcsAtStart = 0
-  const plans = new Map<string, RepeatPlan>()
-  // The suite of the last test measured the cheap way: the next test of the same suite starts
-  // from its after-reading.
-  let lastSuite: Task['suite'] | undefined
-  // Vitest sends task updates at most every 100 ms and holds them until then; waiting them out
-  // before a repeated run's reading keeps that queue out of the growth per run.
-  const settledReading = async (wait: boolean) => {
-    if (wait) await new Promise((resolve) => setTimeout(resolve, VITEST_UPDATE_INTERVAL_MS))
-    return sampler.exact()
+/** The harness for one test file: its readings, its tests' readings, its repetition plans. */
+class FileHarness {
+  private readonly sampler: Sampler
+  private readonly worker: WorkerInfo
+  private readonly slot: RuntimeSlot
+  private readonly watch = new GcWatch()
+  private readonly note: RunningNote
+  private readonly repeatFiles: ((path: string) => boolean) | undefined
+  private readonly plans = new Map<string, RepeatPlan>()
+  private sqliteTracked: boolean
+  private repeatedInWorker: boolean
+  private file: Task['file'] | undefined
+  private effective: EffectiveBudget | undefined
+  private fileStart: Reading | undefined
+  private fileStartedAt = 0
+  private filePeak = 0
+  private fileRssPeak = 0
+  private gcMsAtFileStart = 0
+  private fullGcsAtFileStart = 0
+  /** Time in the harness's hooks for this file, in ms, and per measured test, in us. */
+  private hookMs = 0
+  private testUs: number[] = []
+  /** The previous test failed (its error or its memory verdict): Vitest keeps what it made for that. */
+  private previousFailed = false
+
+  constructor(private readonly options: WorkerOptions) {
+    const g = globalThis as { [SAMPLER_KEY]?: Sampler; [REPEATED_KEY]?: boolean }
+    this.sampler = (g[SAMPLER_KEY] ??= new Sampler(options.mode))
+    this.repeatedInWorker = g[REPEATED_KEY] === true
+    this.sqliteTracked = !options.sqliteModule
+    this.worker = workerInfo(options.pool)
+    this.slot = runtimeSlot()
+    this.slot.fileBudget = undefined
+    this.slot.current = undefined
+    mkdirSync(options.runningDir, { recursive: true })
+    const workerFile = this.worker.id.replace('/', '-')
+    this.note = runningNote(join(options.runningDir, `${workerFile}.json`))
+    // Lets the main process find every worker process (for its RSS watchdog) before any test runs.
+    writeFileSync(join(options.runningDir, `worker-${workerFile}.pid`), JSON.stringify({ pid: this.worker.pid, threadId: this.worker.threadId, pool: this.worker.pool }))
+    this.repeatFiles = options.repeat.files.length ? glob()(options.repeat.files, { dot: true }) : undefined
   }
-  const g2 = globalThis as { [REPEATED_KEY]?: boolean }
-  let repeatedInWorker = g2[REPEATED_KEY] === true
 
-  const relativeFile = (f: Task['file']) => relative(options.root, f.filepath).split('\\').join('/')
-  const budgetsFor = (task: Task): EffectiveBudget => {
-    if (!effective || file !== task.file) {
-      file = task.file
-      effective = budgetForFile(relativeFile(task.file), options)
+  private relativeFile(f: Task['file']): string {
+    return relative(this.options.root, f.filepath).split('\\').join('/')
+  }
+
+  private budgetsFor(task: Task): EffectiveBudget {
+    if (!this.effective || this.file !== task.file) {
+      this.file = task.file
+      this.effective = budgetForFile(this.relativeFile(task.file), this.options)
     }
-    return effective
+    return this.effective
+  }
+
+  // ---- file ---------------------------------------------------------------------------------
+
+  async startFile(suite: Task): Promise<void> {
+    const t0 = performance.now()
+    this.watch.stop()
+    this.hookMs = 0
+    this.testUs = []
+    this.gcMsAtFileStart = this.sampler.gcMs
+    this.fullGcsAtFileStart = this.sampler.fullGcs
+    this.fileStartedAt = Date.now()
+    this.fileStart = this.options.exactFiles ? this.sampler.fullGcReading() : this.sampler.cheap()
+    this.previousFailed = false
+    this.filePeak = this.fileStart.heap
+    this.fileRssPeak = this.fileStart.rss
+    const first = !this.repeatedInWorker
+    this.planRepeats(suite)
+    if (this.plans.size) await loadSetFn()
+    if (first && this.repeatedInWorker) {
+      (globalThis as { [REPEATED_KEY]?: boolean })[REPEATED_KEY] = true
+      // Warm the reading code up so its compilation does not land in the first test's runs.
+      // (codeBytes() walks the heap, ~10% of a full GC: a constant here, not a loop.)
+      const code = codeBytes()
+      for (let i = 0; i < 500; i++) deltasOf([{ ...read(), code }, { ...read(), code }])
+    }
+    this.hookMs += performance.now() - t0
   }
 
   /** Mark the tests that run several times: Vitest's own `repeats` does the re-running. */
-  const planRepeats = (suite: Task) => {
-    const fileMatches = repeatFiles?.(relativeFile(suite.file)) ?? false
+  private planRepeats(suite: Task): void {
+    const { repeat } = this.options
+    const fileMatches = this.repeatFiles?.(this.relativeFile(suite.file)) ?? false
     const visit = (task: Task) => {
       if (task.type !== 'test') return task.tasks?.forEach(visit)
       if (task.concurrent || task.mode === 'skip' || task.mode === 'todo') return
       const own = task.meta.memoryRepeat
       if (!(repeat.all || fileMatches || repeat.ids.includes(task.id) || own)) return
       const runs = (typeof own === 'object' && own.runs) || repeat.runs
-      const skip = repeatedInWorker ? 0 : FIRST_TEST_EXTRA_WARMUP
-      repeatedInWorker = true
+      const skip = this.repeatedInWorker ? 0 : FIRST_TEST_EXTRA_WARMUP
+      this.repeatedInWorker = true
       const warmup = typeof own === 'object' && own.warmup !== undefined ? own.warmup : repeat.warmup
-      const total = Math.max(warmup + runs + 1, (task.repeats ?? 0) + 1 - skip)
-      task.repeats = skip + total - 1
-      plans.set(task.id, { skip, warmup, total, marks: [], done: 0, peak: 0, rss: 0 })
+      const userRuns = (task.repeats ?? 0) + 1
+      const total = Math.max(warmup + runs + 1, userRuns - skip)
+      const plan = new RepeatPlan(skip, warmup, total, userRuns, repeat.sensitivity, this.worker.threadId !== 0)
+      task.repeats = plan.repeats
+      this.plans.set(task.id, plan)
     }
     suite.tasks?.forEach(visit)
   }
 
-  beforeAll(async ({}, suite) => {
-    watch.stop()
-    gcMsAtStart = sampler.gcMs
-    fullGcsAtStart = sampler.fullGcs
-    fileStartedAt = Date.now()
-    fileStart = options.exactFiles ? sampler.fullGcReading() : sampler.cheap()
-    lastSuite = undefined
-    filePeak = fileStart.heap
-    fileRssPeak = fileStart.rss
-    const first = !repeatedInWorker
-    planRepeats(suite as unknown as Task)
-    if (first && repeatedInWorker) {
-      g2[REPEATED_KEY] = true
-      // Warm the reading code up so its compilation does not land in the first test's runs.
-      // (codeBytes() walks the heap, ~10% of a full GC: a constant here, not a loop.)
-      const code = codeBytes()
-      for (let i = 0; i < 500; i++) deltasOf([{ ...read(), code }, { ...read(), code }])
-    }
-  })
-
-  beforeEach(async ({ task, onTestFinished, signal }) => {
-    if (!sqliteTracked) sqliteTracked = trackSqliteEngines(options.sqliteModule!)
-    const t = task as unknown as Task
-    const eff = budgetsFor(t)
-    const started = performance.now()
-    const concurrent = t.concurrent === true
-    const plan = plans.get(t.id)
-    // Vitest adds an abort listener to the test's signal on every repeat (and keeps it): without
-    // this, Node warns about a possible EventTarget leak past 10 repeats.
-    if (plan && !plan.listenersRaised) {
-      plan.listenersRaised = true
-      setMaxListeners(plan.skip + plan.total + 10, signal)
-    }
-    // Unmeasured warm-up runs take the measuring path (to warm it up too) but record nothing.
-    const skipping = plan !== undefined && plan.skip > 0
-    if (skipping) plan.skip--
-    const gcMs0 = sampler.gcMs
-    let before!: { reading: Reading; exact: boolean; garbageBound: number }
-    onTestFinished(async ({ task: finished, annotate }) => {
-      const seen = concurrent ? { gcs: 0, majorGcs: 0, peakBeforeGc: 0 } : watch.stop()
-      if (!concurrent) note.clear()
-      const own = !concurrent && slot.current?.id === t.id ? slot.current : undefined
-      if (!concurrent) slot.current = undefined
-      const endHeap = heapUsed()
-      const retainedBudget = own?.budget?.retained ?? slot.fileBudget?.retained ?? eff.budget.retained
-      const result = concurrent
-        ? (() => {
-            const reading = read()
-            return { reading, retained: reading.heap - before.reading.heap, precision: 'shared' as const, retainedMax: undefined }
-          })()
-        : plan
-          ? await (async () => {
-              // Only the last measured run's after-reading is used (growth per run comes from the
-              // marks at the start of each run): the others skip the exact reading's GCs.
-              const reading = !skipping && plan.done + 1 < plan.total ? read() : await sampler.exact()
-              return { reading, retained: reading.heap - before.reading.heap, precision: 'exact' as const, retainedMax: undefined }
-            })()
-          : await sampler.after(before, escalationBudget(retainedBudget, options.escalateAbove), seen.majorGcs > 0, own?.budget?.external ?? slot.fileBudget?.external ?? eff.budget.external)
-      const after = result.reading
-      const budget: ResolvedBudget = { ...eff.budget, ...slot.fileBudget, ...own?.budget }
-      const peakHeap = Math.max(before.reading.heap, endHeap, seen.peakBeforeGc, after.heap)
-      const memory: TestMemory = {
-        kind: 'test',
-        retained: result.retained,
-        precision: result.precision,
-        heapBefore: before.reading.heap,
-        heapAfter: after.heap,
-        peakHeap,
-        rssBefore: before.reading.rss,
-        rssAfter: after.rss,
-        rssPeak: rssPeak(before.reading, after),
-        externalBefore: before.reading.external,
-        externalAfter: after.external,
-        arrayBuffersBefore: before.reading.arrayBuffers,
-        arrayBuffersAfter: after.arrayBuffers,
-        gcs: seen.gcs,
-        majorGcs: seen.majorGcs,
-        harnessGcMs: round(sampler.gcMs - gcMs0),
-        durationMs: round(performance.now() - started),
-        budget,
-        budgetMode: eff.budgetMode,
-        verdict: 'unchecked',
-        worker,
-        at: Date.now(),
-      }
-      if (result.retainedMax !== undefined) memory.retainedMax = result.retainedMax
-      if (!concurrent) {
-        const left = handlesLeft(before.reading.handles, after.handles)
-        if (left) memory.handlesLeft = left
-      } else {
-        memory.concurrent = true
-      }
-      filePeak = Math.max(filePeak, peakHeap)
-      fileRssPeak = Math.max(fileRssPeak, memory.rssPeak)
-
-      let violations: BudgetViolation[] = []
-      if (skipping) return
-      if (plan) {
-        plan.done++
-        plan.peak = Math.max(plan.peak, peakHeap - memory.heapBefore)
-        plan.rss = Math.max(plan.rss, memory.rssPeak - memory.rssBefore)
-        // Only the last run writes meta: Vitest queues task updates for ~100 ms, and every
-        // replaced meta object would stay alive in that queue and look like per-run growth.
-        if (plan.done < plan.total) return
-        plans.delete(t.id)
-        if (plan.snapshot) plan.grew = diffSnapshotFiles(plan.snapshot.before, plan.snapshot.after, repeat.snapshots)
-        const runs = deltasOf(plan.marks)
-        const decision = decide(runs, plan.warmup, repeat.sensitivity)
-        const outcome: RepeatResult = { runs, warmup: plan.warmup, verdict: decision.verdict, perRun: Math.round(decision.perRun) }
-        if (decision.signal) outcome.signal = decision.signal
-        if (plan.grew && decision.verdict === 'leak') outcome.grew = plan.grew
-        if (plan.snapshot && repeat.snapshots && decision.verdict === 'leak') {
-          outcome.snapshots = { before: relative(options.root, plan.snapshot.before), after: relative(options.root, plan.snapshot.after) }
-        }
-        memory.repeat = outcome
-        memory.retained = outcome.perRun
-        // The leak rule replaces the retained budget; peak and RSS budgets see the worst run.
-        violations = checkBudget({ retained: 0, peak: plan.peak, rss: plan.rss, handles: memory.handlesLeft }, { peak: budget.peak, rss: budget.rss, handles: budget.handles })
-        if (decision.verdict === 'leak') violations.unshift(leakViolation(outcome, repeat.sensitivity))
-      } else if (!concurrent) {
-        violations = checkBudget({
-          retained: memory.retained,
-          peak: peakHeap - memory.heapBefore,
-          rss: memory.rssPeak - memory.rssBefore,
-          external: memory.externalAfter - memory.externalBefore,
-          handles: memory.handlesLeft,
-        }, budget)
-      }
-      if (!concurrent) judge(memory, violations, eff.budgetMode)
-      finished.meta.memory = memory
-      lastSuite = concurrent || plan ? undefined : t.suite
-      if (own?.collectAfter?.length) {
-        const alive = await stillAlive(own.collectAfter)
-        if (alive.length && finished.result?.state !== 'fail') {
-          throw new MemoryRetentionError(`expected ${alive.length === 1 ? alive[0] : `${alive.length} objects (${alive.join(', ')})`} to be garbage collected after the test, but ${alive.length === 1 ? 'it is' : 'they are'} still reachable after its hooks and fixtures ended. Something outside the test still references ${alive.length === 1 ? 'it' : 'them'}: a module-level cache or array, an event listener, a timer, a closure stored elsewhere.`)
-        }
-      }
-      await annotateVerdict(finished, annotate, memory)
-      // A test that already failed keeps its own error as the reason; the report still shows the verdict.
-      if (memory.verdict === 'fail' && finished.result?.state !== 'fail') {
-        const low = formatDelta(memory.retained)
-        const high = memory.retainedMax === undefined ? low : formatDelta(memory.retainedMax)
-        const bound = high === low ? '' : ` (measured between ${low} and ${high})`
-        const kinds = memory.repeat?.grew?.length ? `\n  object kinds that grew in the last run: ${describeKinds(memory.repeat.grew)}` : ''
-        const snapshots = memory.repeat?.snapshots ? `\n  heap snapshots: ${memory.repeat.snapshots.before}, ${memory.repeat.snapshots.after}` : ''
-        throw new MemoryBudgetError(failureMessage(memory.violations!, describeGrowth(memory), bound) + kinds + snapshots)
-      }
-    })
-
-    // The "before" reading comes last, once everything this test's bookkeeping holds until its
-    // end exists, so that bookkeeping is on both sides of the difference.
-    if (!concurrent) {
-      watch.stop()
-      slot.current = { id: t.id }
-      note.write({ id: t.id, file: t.file.filepath, name: fullName(t), project: t.file.projectName ?? '', pid: worker.pid, startedAt: Date.now() })
-    }
-    // Concurrent tests share one heap: read without GCs, judge nothing. Repeated runs are exact.
-    before = concurrent
-      ? { reading: read(), exact: false, garbageBound: 0 }
-      : plan
-        ? { reading: await settledReading(!skipping), exact: true, garbageBound: 0 }
-        : await sampler.before(escalationBudget(eff.budget.retained, options.escalateAbove), t.suite !== undefined && t.suite === lastSuite, slot.fileBudget?.external ?? eff.budget.external)
-    if (plan && !skipping) {
-      plan.marks.push({ heap: before.reading.heap, external: before.reading.external, rss: before.reading.rss, code: codeBytes() })
-      const n = plan.marks.length
-      if (plan.snapshot && n === plan.total) {
-        // Summarized at the end of this run: parsing a snapshot would swell this run's peak.
-        takeSnapshot(plan.snapshot.after)
-      } else if (n === plan.total - 1 && likelyLeak(deltasOf(plan.marks), plan.warmup, repeat.sensitivity)) {
-        // Every counted run so far grew: snapshot around the last one to say what grows.
-        const dir = repeat.snapshots ? repeat.snapshotDir : join((localRequire('node:os') as typeof import('node:os')).tmpdir(), 'vitest-memory-snapshots')
-        mkdirSync(dir, { recursive: true })
-        const base = join(dir, `${safeName(relativeFile(t.file))}--${safeName(fullName(t))}--${process.pid}`)
-        plan.snapshot = { before: takeSnapshot(`${base}-before.heapsnapshot`), after: `${base}-after.heapsnapshot` }
-      }
-    }
-    if (!concurrent) watch.start()
-  })
-
-  afterAll(async () => {
-    watch.stop()
-    slot.current = undefined
+  async endFile(): Promise<void> {
+    const t0 = performance.now()
+    this.watch.stop()
+    this.plans.clear()
+    this.slot.current = undefined
+    const { file, fileStart, sampler, options } = this
     if (!file || !fileStart) return
+    const eff = this.effective!
     // External memory lags the GC that frees its owner: settle it only when a budget needs it.
-    const end = !options.exactFiles ? sampler.cheap() : effective?.fileBudget.external === undefined ? sampler.fullGcReading() : await sampler.exact()
-    const eff = effective!
+    const end = !options.exactFiles ? sampler.cheap() : eff.fileBudget.external === undefined ? sampler.fullGcReading() : await sampler.exact()
     const budget: ResolvedBudget = { ...eff.fileBudget }
     const memory: FileMemory = {
       kind: 'file',
@@ -437,23 +288,27 @@ export function install(): void {
       precision: options.exactFiles ? 'exact' : 'estimate',
       heapBefore: fileStart.heap,
       heapAfter: end.heap,
-      peakHeap: Math.max(filePeak, end.heap),
+      peakHeap: Math.max(this.filePeak, end.heap),
       rssBefore: fileStart.rss,
       rssAfter: end.rss,
-      rssPeak: Math.max(fileRssPeak, end.rss, end.maxRss > fileStart.maxRss ? end.maxRss : 0),
+      rssPeak: Math.max(this.fileRssPeak, end.rss, end.maxRss > fileStart.maxRss ? end.maxRss : 0),
       externalBefore: fileStart.external,
       externalAfter: end.external,
-      harnessGcMs: round(sampler.gcMs - gcMsAtStart),
-      fullGcs: sampler.fullGcs - fullGcsAtStart,
+      harnessGcMs: round(sampler.gcMs - this.gcMsAtFileStart),
+      fullGcs: sampler.fullGcs - this.fullGcsAtFileStart,
+      harnessMs: 0,
       budget,
       budgetMode: eff.budgetMode,
       verdict: 'unchecked',
-      worker,
-      startedAt: fileStartedAt,
+      worker: this.worker,
+      startedAt: this.fileStartedAt,
       at: Date.now(),
     }
     const left = handlesLeft(fileStart.handles, end.handles)
     if (left) memory.handlesLeft = left
+    const testUs = median(this.testUs)
+    if (testUs !== undefined) memory.harnessTestUs = Math.round(testUs * 10) / 10
+    this.testUs = []
     const violations = checkBudget({
       retained: memory.retained,
       peak: memory.peakHeap - memory.heapBefore,
@@ -462,27 +317,319 @@ export function install(): void {
       handles: left,
     }, budget, FILE_LABELS)
     judge(memory, violations, eff.budgetMode)
+    memory.harnessMs = round(this.hookMs + performance.now() - t0)
     file.meta.memory = memory
     if (memory.verdict === 'fail') {
       const growth = `heap ${formatDelta(memory.retained)} after GC, peak ${formatDelta(memory.peakHeap - memory.heapBefore)}, external ${formatDelta(memory.externalAfter - memory.externalBefore)}, RSS peak ${formatDelta(memory.rssPeak - memory.rssBefore)}`
       throw new MemoryBudgetError(failureMessage(violations, growth))
     }
-  })
+  }
+
+  // ---- test: start --------------------------------------------------------------------------
+
+  async startTest(task: Task, onTestFinished: OnTestFinished, signal: AbortSignal): Promise<void> {
+    if (!this.sqliteTracked) this.sqliteTracked = trackSqliteEngines(this.options.sqliteModule!)
+    const run = this.newRun(task)
+    if (run.plan) {
+      // Vitest adds an abort listener to the test's signal on every repeat (and keeps it): without
+      // this, Node warns about a possible EventTarget leak past 10 repeats.
+      if (!run.plan.listenersRaised) {
+        run.plan.listenersRaised = true
+        setMaxListeners(run.plan.available + 10, signal)
+      }
+      const { kind, index, bodyNeeded } = run.plan.beginRun()
+      run.kind = kind
+      run.index = index
+      if (kind === 'idle') {
+        // The verdict is in. Runs the user did not ask for skip the test body (their hooks still
+        // run: Vitest set the repeat count before the test started and cannot lower it).
+        if (!bodyNeeded) (await loadSetFn())?.(task, noop)
+        return
+      }
+    }
+    onTestFinished(({ task: finished, annotate }) => this.finishTest(run, finished as Task, annotate), HARNESS_HOOK_TIMEOUT_MS)
+    if (!run.concurrent) {
+      this.watch.stop()
+      this.slot.current = { id: task.id }
+      this.note.write({ id: task.id, file: task.file.filepath, name: fullName(task), project: task.file.projectName ?? '', pid: this.worker.pid, startedAt: Date.now() })
+    }
+    // The start reading comes last, once everything this test's bookkeeping holds until its end
+    // exists, so that bookkeeping is on both sides of the difference. The GC watch starts first, so
+    // that no GC between the reading and the test goes unseen; the reading's own GCs are skipped.
+    if (!run.concurrent) this.markDiagnosis(run)
+    const forced = this.sampler.forcedGcs
+    if (!run.concurrent) this.watch.start()
+    run.before = await this.startReading(run)
+    if (run.kind === 'measured') this.markRun(run)
+    run.ownGcs = this.sampler.forcedGcs - forced
+    run.started = performance.now()
+  }
+
+  /**
+   * The heap profiler's mark that this test starts (diagnose.ts): what is sampled after it is this
+   * test's. Before the GC watch and the start reading, so the marker is on both sides. Repeated
+   * tests mark their first measured run: the diagnosis covers what every measured run kept.
+   */
+  private markDiagnosis(run: TestRun): void {
+    if (this.options.diagnose === false) return
+    if (run.plan) {
+      if (run.kind !== 'measured' || run.plan.diagnosisMarked) return
+      run.plan.diagnosisMarked = true
+    }
+    Diagnoser.forWorker().markTest()
+  }
+
+  private newRun(task: Task): TestRun {
+    return {
+      task,
+      budgets: this.budgetsFor(task),
+      concurrent: task.concurrent === true,
+      plan: this.plans.get(task.id),
+      index: 0,
+      startedAt: performance.now(),
+      started: 0,
+      gcMsAtStart: this.sampler.gcMs,
+      gcsAtStart: this.sampler.forcedGcs,
+    }
+  }
+
+  /**
+   * Concurrent tests share one heap: read without GCs, judge nothing. Repeated runs are exact (a
+   * measured run first waits out Vitest's task-update queue). Others: the sampler's mode decides.
+   */
+  private async startReading(run: TestRun): Promise<StartReading> {
+    const { sampler, options } = this
+    if (run.concurrent) {
+      const reading = read()
+      return { reading, exact: false, young: 0 }
+    }
+    if (run.kind === 'warm') {
+      const reading = await sampler.exact()
+      run.plan!.warmReading(reading.heap)
+      return { reading, exact: true, young: 0 }
+    }
+    if (run.kind === 'measured') {
+      await settleVitestUpdates()
+      const reading = await sampler.exact()
+      return { reading, exact: true, young: 0 }
+    }
+    // After a failure Vitest holds the failed test's error (its message, stack and diff: megabytes,
+    // for a large message) in the task update it sends at most every 100 ms, and serializes it
+    // when it sends it. Wait that out, so it happens before this test's start, in both modes.
+    if (this.previousFailed) {
+      run.afterFailure = true
+      await settleVitestUpdates()
+    }
+    const eff = run.budgets
+    return sampler.start(escalationBudget(eff.budget.retained, options.escalateAbove), this.slot.fileBudget?.external ?? eff.budget.external, this.previousFailed)
+  }
+
+  /** A measured run's start reading is a mark of the repetition; snapshots go around one run. */
+  private markRun(run: TestRun): void {
+    const plan = run.plan!
+    const reading = run.before!.reading
+    const step = plan.mark({ heap: reading.heap, external: reading.external, rss: reading.rss, code: codeBytes() }, run.index)
+    if (step.snapshot === 'after' && plan.snapshot) {
+      // Summarized at the end of this run: parsing a snapshot would swell this run's peak.
+      takeSnapshot(plan.snapshot.after)
+    } else if (step.snapshot === 'before') {
+      const heap = heapUsed()
+      if (heap > SNAPSHOT_HEAP_LIMIT) {
+        plan.whatGrewSkipped = `the heap holds ${formatBytes(heap)}, over the ${formatBytes(SNAPSHOT_HEAP_LIMIT)} up to which heap snapshots are taken`
+        return
+      }
+      const { repeat, root } = this.options
+      const dir = repeat.snapshots ? repeat.snapshotDir : join((localRequire('node:os') as typeof import('node:os')).tmpdir(), 'vitest-memory-snapshots')
+      mkdirSync(dir, { recursive: true })
+      const base = join(dir, `${safeName(relative(root, run.task.file.filepath))}--${safeName(fullName(run.task))}--${process.pid}`)
+      try {
+        plan.snapshot = { before: takeSnapshot(`${base}-before.heapsnapshot`), after: `${base}-after.heapsnapshot` }
+      } catch (error) {
+        plan.whatGrewSkipped = `the heap snapshot failed: ${(error as Error).message}`
+      }
+    }
+  }
+
+  // ---- test: end ----------------------------------------------------------------------------
+
+  private async finishTest(run: TestRun, finished: Task, annotate: Annotate): Promise<void> {
+    const t0 = performance.now()
+    try {
+      await this.endTest(run, finished, annotate)
+    } finally {
+      const ms = run.started - run.startedAt + performance.now() - t0
+      this.hookMs += ms
+      if (!run.plan && !run.concurrent) this.testUs.push(ms * 1000)
+    }
+  }
+
+  private async endTest(run: TestRun, finished: Task, annotate: Annotate): Promise<void> {
+    const { task, concurrent, plan } = run
+    // What Vitest sends about the failed test before this one can still be on its way (a message
+    // of megabytes, for a large error): wait for it here too, so it is on neither side. Watched:
+    // a GC in the wait counts as one during the test.
+    if (run.afterFailure) await settleVitestUpdates()
+    // The heap before the watch stops: a GC after this figure is not the test's.
+    const endHeap = heapUsed()
+    const seen = concurrent ? { gcs: 0, majorGcs: 0, peakBeforeGc: 0 } : this.watch.stop(run.ownGcs)
+    if (!concurrent) this.note.clear()
+    const own = !concurrent && this.slot.current?.id === task.id ? this.slot.current : undefined
+    if (!concurrent) this.slot.current = undefined
+    const eff = run.budgets
+    const budget: ResolvedBudget = { ...eff.budget, ...this.slot.fileBudget, ...own?.budget }
+    const end = await this.endReading(run, endHeap, seen, budget)
+    const before = run.before!
+    const after = end.reading
+    const peakHeap = Math.max(before.reading.heap, endHeap, seen.peakBeforeGc, after.heap)
+    const memory: TestMemory = {
+      kind: 'test',
+      retained: end.retained,
+      precision: end.precision,
+      heapBefore: before.reading.heap,
+      heapAfter: after.heap,
+      peakHeap,
+      rssBefore: before.reading.rss,
+      rssAfter: after.rss,
+      rssPeak: rssPeak(before.reading, after),
+      externalBefore: before.reading.external,
+      externalAfter: after.external,
+      arrayBuffersBefore: before.reading.arrayBuffers,
+      arrayBuffersAfter: after.arrayBuffers,
+      gcs: seen.gcs,
+      majorGcs: seen.majorGcs,
+      harnessGcMs: round(this.sampler.gcMs - run.gcMsAtStart),
+      harnessGcs: this.sampler.forcedGcs - run.gcsAtStart,
+      durationMs: round(performance.now() - run.startedAt),
+      budget,
+      budgetMode: eff.budgetMode,
+      verdict: 'unchecked',
+      worker: this.worker,
+      at: Date.now(),
+    }
+    if (end.retainedMax !== undefined) memory.retainedMax = end.retainedMax
+    if (concurrent) {
+      memory.concurrent = true
+    } else {
+      const left = handlesLeft(before.reading.handles, after.handles)
+      if (left) memory.handlesLeft = left
+    }
+    this.filePeak = Math.max(this.filePeak, peakHeap)
+    this.fileRssPeak = Math.max(this.fileRssPeak, memory.rssPeak)
+    if (run.kind === 'warm') return
+    if (plan) {
+      plan.ran(peakHeap - memory.heapBefore, memory.rssPeak - memory.rssBefore)
+      // Only the final run writes meta: Vitest queues task updates for ~100 ms, and every
+      // replaced meta object would stay alive in that queue and look like per-run growth.
+      if (!plan.isFinal(run.index)) return
+      this.finishRepeat(plan, memory)
+    } else if (!concurrent) {
+      judge(memory, testViolations(memory, budget), eff.budgetMode)
+    }
+    if (!plan) keepAttempts(memory, finished)
+    this.diagnose(memory)
+    finished.meta.memory = memory
+    this.previousFailed = memory.verdict === 'fail' || memory.verdict === 'warn' || finished.result?.state === 'fail'
+    const alive = own?.collectAfter?.length ? await stillAlive(own.collectAfter) : []
+    const failed = finished.result?.state === 'fail' || memory.verdict === 'fail' || alive.length > 0
+    this.keepFinished(task, memory, failed)
+    if (alive.length && finished.result?.state !== 'fail') {
+      this.previousFailed = true
+      throw new MemoryRetentionError(`expected ${alive.length === 1 ? alive[0] : `${alive.length} objects (${alive.join(', ')})`} to be garbage collected after the test, but ${alive.length === 1 ? 'it is' : 'they are'} still reachable after its hooks and fixtures ended. Something outside the test still references ${alive.length === 1 ? 'it' : 'them'}: a module-level cache or array, an event listener, a timer, a closure stored elsewhere.`)
+    }
+    await annotateVerdict(finished, annotate, memory)
+    // A test that already failed keeps its own error as the reason; the report still shows the verdict.
+    if (memory.verdict === 'fail' && finished.result?.state !== 'fail') throw new MemoryBudgetError(testFailureMessage(memory))
+  }
+
+  /** On disk until the run ends, for the main process to find if this worker dies before Vitest sends the reading. */
+  private keepFinished(task: Task, memory: TestMemory, failed: boolean): void {
+    const entry: FinishedReading = { id: task.id, file: task.file.filepath, name: fullName(task), project: task.file.projectName ?? '', state: failed ? 'failed' : 'passed', memory }
+    if (task.location) entry.line = task.location.line
+    this.note.finished(entry)
+  }
+
+  /**
+   * Allocation sites and retainer paths for a flagged test (or every measured one with `'all'`).
+   * After the verdict, which it never changes; a failure of its own is written in `skipped`.
+   */
+  private diagnose(memory: TestMemory): void {
+    const { diagnose, root } = this.options
+    if (diagnose === false || memory.concurrent) return
+    const flagged = (memory.verdict === 'fail' || memory.verdict === 'warn') && (memory.violations ?? []).some((v) => v.metric === 'retained' || v.metric === 'leak')
+    if (!flagged && diagnose !== 'all') return
+    const heap = heapUsed()
+    // The sites need no snapshot; the holders do, and a huge heap's takes long and as much memory again.
+    const noSnapshot = heap > SNAPSHOT_HEAP_LIMIT ? `no retainer paths: the heap holds ${formatBytes(heap)}, over the ${formatBytes(SNAPSHOT_HEAP_LIMIT)} up to which heap snapshots are taken` : undefined
+    const dir = join((localRequire('node:os') as typeof import('node:os')).tmpdir(), 'vitest-memory-snapshots')
+    memory.diagnosis = Diagnoser.forWorker().diagnose(root, Math.max(memory.retained, 0), dir, noSnapshot)
+    // Reading the snapshot leaves megabytes of garbage (its strings, the profile): collected now and
+    // the sampler re-anchored, or auto mode counts it in the next test's start reading and a GC
+    // during that test makes the test's growth look smaller (a 2 MB leak read as a pass on Node 22).
+    this.sampler.fullGcReading()
+  }
+
+  /**
+   * Concurrent: no GC. Repeated runs: only the final run's end reading is exact (growth per run
+   * comes from the marks at the start of each run); the others skip its GCs. Others: the sampler.
+   */
+  private async endReading(run: TestRun, endHeap: number, seen: GcsSeen, budget: ResolvedBudget): Promise<EndReading> {
+    const before = run.before!
+    if (run.concurrent) {
+      const reading = read()
+      return { reading, retained: reading.heap - before.reading.heap, precision: 'shared' }
+    }
+    if (run.plan) {
+      const reading = run.plan.isFinal(run.index) ? await this.sampler.exact() : read()
+      return { reading, retained: reading.heap - before.reading.heap, precision: 'exact' }
+    }
+    return this.sampler.end(before, endHeap, escalationBudget(budget.retained, this.options.escalateAbove), seen, budget.external)
+  }
+
+  /** The repetition's verdict: the leak rule replaces the retained budget; peak and RSS see the worst run. */
+  private finishRepeat(plan: RepeatPlan, memory: TestMemory): void {
+    const { repeat, root } = this.options
+    const outcome = plan.outcome(...this.whatGrew(plan))
+    if (plan.snapshot && repeat.snapshots && outcome.verdict === 'leak') {
+      outcome.snapshots = { before: relative(root, plan.snapshot.before), after: relative(root, plan.snapshot.after) }
+    }
+    memory.repeat = outcome
+    memory.retained = outcome.perRun
+    const violations = checkBudget({ retained: 0, peak: plan.peak, rss: plan.rss, handles: memory.handlesLeft }, { peak: memory.budget.peak, rss: memory.budget.rss, handles: memory.budget.handles })
+    if (outcome.verdict === 'leak') violations.unshift(leakViolation(outcome, repeat.sensitivity))
+    judge(memory, violations, memory.budgetMode)
+  }
+
+  /** Object kinds that grew across the snapshotted run, or why there are none. Never throws. */
+  private whatGrew(plan: RepeatPlan): [GrowthEntry[] | undefined, string | undefined] {
+    if (!plan.snapshot?.afterTaken) return [undefined, plan.whatGrewSkipped]
+    try {
+      return [diffSnapshotFiles(plan.snapshot.before, plan.snapshot.after, this.options.repeat.snapshots), undefined]
+    } catch (error) {
+      return [undefined, `reading the heap snapshots failed: ${(error as Error).message}`]
+    }
+  }
 }
 
-/** `leaks 12.3 kB per run (heap): 5 of 5 counted runs grew (+12.1 kB, ...), after a warm-up of +1.2 MB` */
-function leakViolation(outcome: RepeatResult, sensitivity: number): BudgetViolation {
-  const signal = outcome.signal ?? 'heap'
-  const counted = outcome.runs.slice(outcome.warmup).map((r) => r[signal])
-  const warm = outcome.runs.slice(0, outcome.warmup).map((r) => r[signal])
-  const grew = counted.filter((d) => d > sensitivity).length
-  const what = signal === 'heap' ? 'heap' : signal === 'external' ? 'external memory' : 'RSS (native memory)'
-  return {
-    metric: 'leak',
-    limit: sensitivity,
-    actual: outcome.perRun,
-    message: `leaks ${formatBytes(outcome.perRun)} of ${what} per run: ${grew} of ${counted.length} counted runs grew (${counted.map(formatDelta).join(', ')})${warm.length ? `, after warm-up ${warm.map(formatDelta).join(', ')}` : ''}`,
+/**
+ * A retried test's earlier attempts: each attempt measures itself and the report holds the last one,
+ * with the earlier ones in `attempts`, so a leak in a failed attempt is not lost.
+ */
+function keepAttempts(memory: TestMemory, finished: Task): void {
+  const previous = finished.meta.memory as TestMemory | undefined
+  if (!previous || previous.kind !== 'test' || !finished.result?.retryCount) return
+  const attempt: AttemptMemory = {
+    retained: previous.retained,
+    precision: previous.precision,
+    heapBefore: previous.heapBefore,
+    heapAfter: previous.heapAfter,
+    peakHeap: previous.peakHeap,
+    state: 'fail',
+    verdict: previous.verdict,
   }
+  if (previous.retainedMax !== undefined) attempt.retainedMax = previous.retainedMax
+  if (previous.violations) attempt.violations = previous.violations
+  if (previous.handlesLeft) attempt.handlesLeft = previous.handlesLeft
+  memory.attempts = [...(previous.attempts ?? []), attempt]
 }
 
 /**
@@ -494,35 +641,11 @@ function escalationBudget(budget: number | undefined, escalateAbove: number | un
   return Math.min(budget ?? Infinity, escalateAbove / ESCALATE_FRACTION)
 }
 
-/**
- * Put a flagged test's memory verdict where Vitest's UI and HTML reporter show per-test
- * information: a test annotation (type `vitest-memory`). `annotate()` refuses once the test has a
- * result, and onTestFinished runs after that, so the check is lifted for the synchronous call.
- */
-async function annotateVerdict(task: { result?: { state?: string } }, annotate: ((message: string, type?: string) => Promise<unknown>) | undefined, memory: TestMemory): Promise<void> {
-  if ((memory.verdict !== 'fail' && memory.verdict !== 'warn') || typeof annotate !== 'function') return
-  const result = task.result
-  const state = result?.state
-  try {
-    if (result) result.state = 'run'
-    // Vitest looks for the test file in a new Error's stack to place the annotation; called from
-    // this hook it never finds it, and formatting that stack kept ~1.5 MB (source maps, parsed
-    // frames) in the worker, counted in the file's figures. No frames: nothing to format.
-    const limit = Error.stackTraceLimit
-    Error.stackTraceLimit = 0
-    let done: Promise<unknown>
-    try {
-      done = annotate(`memory ${memory.verdict}: ${(memory.violations ?? []).map((v) => v.message).join('; ')}`, 'vitest-memory')
-    } finally {
-      Error.stackTraceLimit = limit
-    }
-    if (result) result.state = state
-    await done
-  } catch {
-    // An older runner without annotations: the report and the error still say it.
-  } finally {
-    if (result) result.state = state
-  }
+function median(xs: number[]): number | undefined {
+  if (xs.length === 0) return undefined
+  const s = xs.sort((a, b) => a - b)
+  const m = s.length >> 1
+  return s.length % 2 ? s[m] : (s[m - 1]! + s[m]!) / 2
 }
 
 function round(ms: number): number {

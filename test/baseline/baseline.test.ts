@@ -218,3 +218,42 @@ describe('baselineFromReport', () => {
     expect(b.files['']![file]).toEqual({ retained: report.files[0]!.retained, peak: report.files[0]!.peakHeap - report.files[0]!.heapBefore })
   })
 })
+
+describe('names that are keys of Object.prototype are keys like any other', () => {
+  const e = { retained: 100, peak: 200 }
+  const names = ['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf']
+
+  test('a baseline read from a file: compared, gone and kept by their own entries', () => {
+    const text = serializeBaseline(baseline({ '': { 'a.test.ts': Object.fromEntries(names.map((n) => [n, e])) } }))
+    const path = join(dir, 'prototype-names.json')
+    writeFileSync(path, text)
+    const read = readBaseline(path)
+    if (read.status !== 'ok') throw new Error(read.message)
+    // The run has only `constructor` and a test that is new: the other four are gone, not matched to Object.prototype.
+    const head = baseline({ '': { 'a.test.ts': { other: e } } })
+    head.tests['']!['a.test.ts'] = Object.assign(Object.create(null) as Record<string, typeof e>, { constructor: e, other: e })
+    const comparison = compareBaselines(read.baseline, head, tolerance)
+    expect(comparison.summary).toMatchObject({ compared: 1, new: 1, gone: 4 })
+    expect(comparison.gone.map((g) => g.name)).toEqual(['__proto__', 'hasOwnProperty', 'toString', 'valueOf'])
+    const unmeasured = new Set([key('', 'a.test.ts', '__proto__')])
+    const updated = updateBaseline(read.baseline, head, comparison, { update: 'changed', unmeasured })
+    expect(Object.keys(updated.baseline.tests['']!['a.test.ts']!).sort()).toEqual(['__proto__', 'constructor', 'other'])
+    expect(updated).toMatchObject({ added: 1, kept: 2, removed: 3 })
+    expect(serializeBaseline(updated.baseline)).toContain('"__proto__": { "retained": 100, "peak": 200 }')
+  })
+
+  test('a project or file named like a prototype key', () => {
+    const report = syntheticReport({ tests: 2, files: 1 })
+    for (const t of report.tests) Object.assign(t, { project: 'constructor', file: '__proto__', precision: 'exact' })
+    report.files[0]!.project = 'constructor'
+    report.files[0]!.file = '__proto__'
+    const built = baselineFromReport(report)
+    expect(Object.keys(built.tests)).toEqual(['constructor'])
+    expect(Object.keys(built.tests.constructor!)).toEqual(['__proto__'])
+    expect(compareBaselines(emptyish(), built, tolerance).summary).toMatchObject({ new: 2, compared: 0, gone: 0 })
+  })
+})
+
+function emptyish(): Baseline {
+  return JSON.parse(serializeBaseline(baseline({}))) as Baseline
+}

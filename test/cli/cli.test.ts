@@ -109,6 +109,37 @@ describe('compare', () => {
     expect(r.stdout).toMatch(/Gone \(1\)\n\s+src\/module-00\/feature-0\.test\.ts > feature 0 > behaves 0 when input 0 is given/)
   })
 
+  test('tests named like Object.prototype keys compare by their own entries', async () => {
+    const base = small()
+    const head = small()
+    base.tests[0]!.name = 'toString'
+    head.tests[0]!.name = 'constructor'
+    writeReport('b5.json', base)
+    writeReport('h5.json', head)
+    const r = await cli(['compare', 'b5.json', 'h5.json', '--json'])
+    expect(r.code, r.stderr).toBe(0)
+    const data = JSON.parse(r.stdout) as { summary: { new: number; gone: number }; changes: Array<{ status: string; label: string; retained: [number | null, number] }>; gone: Array<{ name: string }> }
+    expect(data.summary).toMatchObject({ new: 1, gone: 1 })
+    expect(data.changes).toEqual([expect.objectContaining({ status: 'new', label: expect.stringMatching(/ > constructor$/), retained: [null, head.tests[0]!.retained] })])
+    expect(data.gone).toEqual([expect.objectContaining({ name: 'toString' })])
+  })
+
+  test('reads reports of schema version 1 (before diagnosis) and 2', async () => {
+    const old = small() as unknown as { schemaVersion: number }
+    old.schemaVersion = 1
+    writeReport('v1.json', old as unknown as MemoryReport)
+    writeReport('v2.json', small(5_000_000))
+    const r = await cli(['compare', 'v1.json', 'v2.json'])
+    expect(r.stderr).toBe('')
+    expect(r.stdout).toContain('behaves 3 ')
+    const future = small() as unknown as { schemaVersion: number }
+    future.schemaVersion = 3
+    writeReport('v3.json', future as unknown as MemoryReport)
+    const refused = await cli(['compare', 'v3.json', 'v2.json'])
+    expect(refused.code).toBe(2)
+    expect(refused.stderr).toContain('v3.json is neither a vitest-memory report nor a baseline file')
+  })
+
   test('bad input: a clear message and exit code 2', async () => {
     const missing = await cli(['compare', 'nope.json', 'base.json'])
     expect(missing.code).toBe(2)

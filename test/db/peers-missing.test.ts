@@ -33,7 +33,10 @@ beforeAll(() => {
   cpSync(join(pkgDir, 'dist'), join(target, 'dist'), { recursive: true })
   cpSync(join(pkgDir, 'package.json'), join(target, 'package.json'))
   for (const dep of ['vitest', ...Object.keys(pkg.dependencies ?? {})]) {
-    symlinkSync(packageRoot(dep, join(pkgDir, 'package.json')), join(app, 'node_modules', dep), 'dir')
+    // Scoped packages (@jridgewell/trace-mapping) need their scope folder first.
+    const link = join(app, 'node_modules', dep)
+    mkdirSync(dirname(link), { recursive: true })
+    symlinkSync(packageRoot(dep, join(pkgDir, 'package.json')), link, 'dir')
   }
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', type: 'module', private: true }))
 })

@@ -26,6 +26,11 @@ test('opt-in budgets: handles left open and external memory fail the tests that 
   ])
   expect(output).toContain('MemoryBudgetError: left 1 handle open (1 Timeout), budget 0')
   expect(output).toContain('MemoryBudgetError: left 1 handle open (1 TCPServerWrap), budget 0')
+  // "what grew" says how the heap figure was read: "after GC" only after a full GC (issue 15, item 5).
+  const interval = findTest(report, 'leaves an interval running')
+  const heap = output.match(/left 1 handle open \(1 Timeout\), budget 0\s+what grew: (heap [^,]+),/)?.[1]
+  const label = { exact: /^heap [-+][\d.]+ [kMG]?B after GC$/, bounded: /^heap [-+][\d.]+ [kMG]?B after GC$/, estimate: /^heap ≤[-+][\d.]+ [kMG]?B without a full GC$/, shared: /^$/ }[interval.precision]
+  expect(heap, output).toMatch(label)
   expect(output).toMatch(/MemoryBudgetError: external memory 3(\.0\d)? MB after GC, budget 1 MB/)
   // The 3 MB live outside the V8 heap; the heap figure stays far below it (Node 20 moves ~250 kB on its own).
   expect(findTest(report, 'keeps a Buffer alive: the heap stays flat, external memory grows').retained).toBeLessThan(1_000_000)

@@ -50,7 +50,9 @@ export function runVitest(dir: string, args: string[] = ['run'], options: RunOpt
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [vitestCli, ...args], {
       cwd: dir,
-      env: { ...process.env, CI: 'true', NO_COLOR: '1', FORCE_COLOR: '0', VITEST_MEMORY_MODE: '', ...options.env },
+      // Diagnosis (a heap snapshot per flagged test: seconds each on this shared machine) is off
+      // unless a test asks for it with VITEST_MEMORY_DIAGNOSE: the tests that check it do.
+      env: { ...process.env, CI: 'true', NO_COLOR: '1', FORCE_COLOR: '0', VITEST_MEMORY_MODE: '', VITEST_MEMORY_DIAGNOSE: 'off', ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     let stdout = ''

@@ -1,5 +1,7 @@
-// The HTML report in a real browser: Debian's chromium driven by playwright-core (.ci/run installs
-// it; CHROMIUM_PATH points elsewhere). Screenshots are kept in test-results/html/ as artifacts.
+// The HTML report in a real browser: headless Chromium driven by playwright-core, the binary from
+// test/helpers/chromium.mjs (CHROMIUM_PATH, else the one inside the devDependency
+// @sparticuz/chromium, so `npm install` is the whole set-up). Screenshots are kept in
+// test-results/html/ as artifacts.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -8,22 +10,19 @@ import { chromium, type Browser, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import type { MemoryReport } from 'vitest-memory'
 import { renderHtml } from '../../src/reporters/html.ts'
+import { chromiumLaunchOptions } from '../helpers/chromium.mjs'
 import { copyFixture, repoDir, runVitest } from '../helpers/run-vitest.ts'
 import { syntheticReport } from './synthetic-report.mjs'
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const ARTIFACTS = join(repoDir, 'test-results', 'html')
 const work = mkdtempSync(join(tmpdir(), 'vitest-memory-html-'))
 let browser: Browser
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`no chromium at ${CHROMIUM}: install it (apt-get install -y chromium, as .ci/run does) or set CHROMIUM_PATH to a Chromium binary`)
-  }
   mkdirSync(ARTIFACTS, { recursive: true })
   // playwright gives each launch a fresh temporary profile (--user-data-dir).
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] })
-})
+  browser = await chromium.launch(await chromiumLaunchOptions())
+}, 120_000)
 afterAll(async () => {
   await browser?.close()
   rmSync(work, { recursive: true, force: true })
@@ -91,6 +90,43 @@ describe('a real run', () => {
       const flagged = await page.$$eval('[data-table="tests"] .vt-row[data-flag]', (rows) => rows.map((r) => [r.getAttribute('data-flag'), r.querySelector('[data-key="name"]')!.textContent]))
       expect(flagged).toEqual([['warn', 'retains about 2 MB']])
       await page.screenshot({ path: join(ARTIFACTS, 'real-run.png'), fullPage: true })
+      // The README's picture of the report is this page: UPDATE_DOCS_IMAGES=1 writes it anew.
+      if (process.env.UPDATE_DOCS_IMAGES === '1') await page.screenshot({ path: join(repoDir, 'docs', 'images', 'html-report.png'), fullPage: true })
+    } finally {
+      await close()
+    }
+  })
+
+  test('the chart legend shows the last readings before any hover, and the hovered point on hover', async () => {
+    const { page, close } = await open(file)
+    try {
+      const legend = () => page.$$eval('#chart .u-legend .u-series', (rows) => rows.map((r) => [r.querySelector('.u-label')!.textContent, r.querySelector('.u-value')!.textContent]))
+      const before = await legend()
+      expect(before.length).toBeGreaterThan(1)
+      expect(before[0]).toEqual(['time', expect.stringMatching(/^last reading at \d+\.\d\d s$/)])
+      for (const [label, value] of before.slice(1)) expect([label, value]).toEqual([expect.stringMatching(/^slot /), expect.stringMatching(/^last \d+(\.\d+)? [kMG]?B$/)])
+      const box = (await page.$('#chart .u-over'))!
+      const { width, height } = (await box.boundingBox())!
+      await box.hover({ position: { x: width / 2, y: height / 2 } })
+      await page.waitForFunction(`!document.querySelector('#chart .u-legend .u-series .u-value').textContent.startsWith('last')`)
+      const hovered = await legend()
+      expect(hovered[0]![1]).toMatch(/^\d+\.\d\d s$/)
+      for (const [, value] of hovered.slice(1)) expect(value).toMatch(/^(\d+(\.\d+)? [kMG]?B|–)$/)
+    } finally {
+      await close()
+    }
+  })
+
+  test('the page policy runs the page\'s own scripts and refuses any other inline script', async () => {
+    const injected = readFileSync(file, 'utf8').replace('</body>', '<script>window.injected = 1</script>\n</body>')
+    const path = join(work, 'injected.html')
+    writeFileSync(path, injected)
+    const { page, errors, close } = await open(path)
+    try {
+      expect(await page.evaluate(() => (globalThis as { injected?: unknown }).injected)).toBeUndefined()
+      expect(errors.join('\n')).toMatch(/Content Security Policy/)
+      expect(errors.filter((e) => !/Content Security Policy/.test(e))).toEqual([])
+      expect(await shownRows(page)).toHaveLength(report.tests.length)
     } finally {
       await close()
     }
@@ -139,7 +175,9 @@ describe('interaction', () => {
       expect(await shownRows(page)).toEqual(order((a, b) => report.tests[a]!.retained - report.tests[b]!.retained).slice(0, shown.length))
 
       await page.click('[data-table="tests"] [data-key="name"] button')
-      const byName = order((a, b) => report.tests[a]!.name.localeCompare(report.tests[b]!.name))
+      // Natural order: `test 2` before `test 10`.
+      const natural = new Intl.Collator(undefined, { numeric: true })
+      const byName = order((a, b) => natural.compare(report.tests[a]!.name, report.tests[b]!.name))
       expect(await shownRows(page)).toEqual(byName.slice(0, shown.length))
       expect(errors).toEqual([])
       await page.screenshot({ path: join(ARTIFACTS, 'sorted-by-name.png') })
@@ -199,6 +237,25 @@ describe('interaction', () => {
     }
   })
 
+  test('a flagged test shows where it was allocated and what holds it, in an open panel', async () => {
+    const flagged = report.tests.find((t) => t.diagnosis)!
+    const { page, errors, close } = await open(file)
+    try {
+      await page.selectOption('#verdict-filter', 'fail')
+      await page.fill('#filter', flagged.name)
+      await page.click('[data-table="tests"] .vt-row >> nth=0')
+      const panel = await page.waitForSelector('#details details.diagnosis[open]')
+      const text = await panel.textContent()
+      expect(text).toContain(`${flagged.diagnosis!.sites[0]!.file}:12:3`)
+      expect(text).toContain('remember')
+      expect(text).toContain(flagged.diagnosis!.paths[0]!.path)
+      expect(text).toContain('since the last diagnosis')
+      expect(errors).toEqual([])
+    } finally {
+      await close()
+    }
+  })
+
   test('markup in names, paths and messages is inert in every view', async () => {
     const evil = syntheticReport({ tests: 20, files: 2, names: (i) => (i % 2 ? `<img src=x onerror="window.pwned=${i}">` : `</script><script>window.pwned=${i}</script><!--`) })
     const renamed = evil.files[0]!.file
@@ -223,6 +280,50 @@ describe('interaction', () => {
       await close()
     }
   })
+})
+
+test('every figure says how it was read: marks, a legend, the not-judged tests, no "after GC" without a GC', async () => {
+  const report = syntheticReport({ tests: 12, files: 2, names: (i) => `case-${i}-end` })
+  const noGc = report.tests.find((t) => t.name === 'case-0-end')!
+  Object.assign(noGc, { precision: 'estimate', harnessGcs: 0, harnessGcMs: 0, verdict: 'pass', state: 'passed', retained: 20_000 })
+  delete noGc.violations
+  delete noGc.baseline
+  const shared = report.tests.find((t) => t.name === 'case-1-end')!
+  Object.assign(shared, { precision: 'shared', concurrent: true, verdict: 'unchecked', harnessGcs: 0 })
+  delete shared.violations
+  report.files[0]!.precision = 'estimate'
+  report.workers[0]!.heapGrowthPrecision = 'estimate'
+  const { page, errors, close } = await open(write('labels.html', report))
+  try {
+    expect(errors).toEqual([])
+    expect(await page.textContent('#files h2')).toBe('Files (exact, or ~ minor GC estimates)')
+    expect(await page.textContent('#files')).toContain('neither an upper nor a lower bound')
+    const retainedCells = await page.$$eval('[data-table="files"] .vt-row', (rows) => rows.map((r) => r.querySelector('[data-key="file"]')!.textContent + '|' + r.querySelector('[data-key="retained"]')!.textContent))
+    expect(retainedCells.find((c) => c.startsWith(report.files[0]!.file + '|'))).toMatch(/\|~ [-+]/)
+    expect(retainedCells.find((c) => c.startsWith(report.files[1]!.file + '|'))).toMatch(/\|[-+]/)
+    expect(await page.textContent('[data-card="Not judged"] b')).toBe('1')
+    expect(await page.textContent('#not-judged')).toContain('1 not judged (concurrent: they share one heap)')
+    const legend = (await page.textContent('#legend'))!
+    expect(legend).toContain('≤ an upper bound')
+    expect(legend).toContain('~ an estimate, not a bound')
+    await page.fill('#filter', 'case-0-end')
+    await page.waitForFunction(`document.getElementById('count').textContent.startsWith('1 of')`)
+    expect(await page.textContent('[data-table="tests"] .vt-row [data-key="retained"]')).toMatch(/^≤ /)
+    await page.click('[data-table="tests"] .vt-row >> nth=0')
+    const details = (await page.textContent('#details'))!
+    expect(details).toContain('heap growth, no GC (an upper bound of what it retained)')
+    expect(details).toContain('the harness ran no GC')
+    expect(details).not.toContain('after GC')
+    await page.fill('#filter', 'case-1-end')
+    await page.waitForFunction(`document.getElementById('count').textContent.startsWith('1 of')`)
+    expect(await page.textContent('[data-table="tests"] .vt-row [data-key="retained"]')).toMatch(/^~ /)
+    await page.click('[data-table="tests"] .vt-row >> nth=0')
+    expect(await page.textContent('#details')).toContain('heap change, no GC (shared with the concurrent tests beside it)')
+    const workers = await page.$$eval('#workers tbody tr', (rows) => rows.map((r) => r.children[5]!.textContent))
+    expect(workers[0]).toMatch(/^~ /)
+  } finally {
+    await close()
+  }
 })
 
 test('a 10,000-test report loads to interactive (the number is recorded by bench/html.mjs)', async () => {

@@ -67,6 +67,7 @@ export function syntheticReport(options = {}) {
         gcs: Math.round(random() * 3),
         majorGcs: 0,
         harnessGcMs: Math.round(random() * 5_000) / 1000,
+        harnessGcs: 2,
         durationMs: Math.round(duration * 1000) / 1000,
         budget: { retained: 1_000_000 },
         budgetMode: 'fail',
@@ -76,6 +77,16 @@ export function syntheticReport(options = {}) {
         line: 4 + k * 5,
       }
       if (verdict === 'fail') test.violations = [{ metric: 'retained', limit: 1_000_000, actual: retained, message: `retained ${(retained / 1e6).toFixed(2)} MB after GC, budget 1 MB (+${Math.round((retained / 1e6 - 1) * 100)}%)` }]
+      if (verdict === 'fail') {
+        test.diagnosis = {
+          sites: [
+            { file: `src/module-${f}/cache.ts`, line: 12, column: 3, function: 'remember', bytes: Math.round(retained * 0.7), samples: 20 },
+            { file, line: 4 + k * 5, column: 40, function: '(anonymous)', bytes: Math.round(retained * 0.3), samples: 9 },
+          ],
+          paths: [{ path: `module src/module-${f}/cache.ts > memo (Map)`, bytes: retained + 5_000, bytesBefore: 5_000 }],
+          ms: 850,
+        }
+      }
       if (verdict === 'warn') {
         test.budgetMode = 'warn'
         test.violations = [{ metric: 'peak', limit: 500_000, actual: peakHeap - before, message: `peak heap ${((peakHeap - before) / 1e6).toFixed(2)} MB above start, budget 500 kB` }]
@@ -92,12 +103,12 @@ export function syntheticReport(options = {}) {
     series.push([t, heap, 1])
     slotClock[f % slots] = t + 20
     files.push({
-      file, project: '', tests: inFile, testsRetained: retainedSum, retained: heap - heapBefore,
+      file, project: '', tests: inFile, testsRetained: retainedSum, retained: heap - heapBefore, precision: 'exact',
       heapBefore, heapAfter: heap, peakHeap: peak, rssBefore: 70_000_000, rssAfter: 80_000_000, rssPeak: 100_000_000,
       externalBefore: 1_500_000, externalAfter: 1_500_000, harnessGcMs: 10, fullGcs: 4,
       budget: {}, budgetMode: 'fail', verdict: 'pass', worker, startedAt: fileStart, at: t,
     })
-    workers.push({ id: worker.id, slot, pid, pool: 'forks', files: 1, tests: inFile, heapGrowth: heap - heapBefore, rssPeak: 100_000_000, series, verdict: 'pass' })
+    workers.push({ id: worker.id, slot, pid, pool: 'forks', files: 1, tests: inFile, heapGrowth: heap - heapBefore, heapGrowthPrecision: 'exact', rssPeak: 100_000_000, series, verdict: 'pass' })
   }
   tests.sort((a, b) => a.file.localeCompare(b.file) || a.name.localeCompare(b.name))
   files.sort((a, b) => a.file.localeCompare(b.file))
@@ -105,7 +116,7 @@ export function syntheticReport(options = {}) {
   const warned = tests.filter((x) => x.verdict === 'warn').length
   const measured = tests.filter((x) => x.precision !== 'shared')
   return {
-    schemaVersion: 1,
+    schemaVersion: 2,
     tool: { name: 'vitest-memory', version: '0.1.0' },
     createdAt: new Date(start).toISOString(),
     root: '/home/user/project',

@@ -32,6 +32,16 @@ describe('resolveOptions', () => {
     expect(() => resolveOptions({ repeat: { rnus: 3 } }, {})).toThrow(/repeat\.rnus is not an option: did you mean repeat\.runs\?/)
   })
 
+  test('diagnose: flagged by default, all or false, VITEST_MEMORY_DIAGNOSE overrides it', () => {
+    expect(resolveOptions({}, {}).diagnose).toBe('flagged')
+    expect(resolveOptions({ diagnose: 'all' }, {}).diagnose).toBe('all')
+    expect(resolveOptions({ diagnose: false }, {}).diagnose).toBe(false)
+    expect(resolveOptions({ diagnose: 'all' }, { VITEST_MEMORY_DIAGNOSE: 'off' }).diagnose).toBe(false)
+    expect(resolveOptions({ diagnose: false }, { VITEST_MEMORY_DIAGNOSE: 'flagged' }).diagnose).toBe('flagged')
+    expect(() => resolveOptions({ diagnose: true }, {})).toThrow(/diagnose must be 'flagged' \(allocation sites and retainer paths for flagged tests\), 'all' \(every measured test\) or false \(none\), got true/)
+    expect(() => resolveOptions({}, { VITEST_MEMORY_DIAGNOSE: 'yes' })).toThrow(/VITEST_MEMORY_DIAGNOSE \(environment\) must be 'flagged', 'all' or 'off', got "yes"/)
+  })
+
   test('budgets take external memory (a size) and handles (a count)', () => {
     expect(resolveOptions({ budget: { external: '256 KB', handles: 0 } }, {}).budget).toEqual({ external: 256_000, handles: 0 })
     expect(() => resolveOptions({ budget: { handles: '1 MB' } }, {})).toThrow(/budget\.handles is a count of handles a test may leave open \(0 or more\), got "1 MB"/)

@@ -48,7 +48,7 @@ function expectStopped(run: RunResult, limit: number, { otherFile = true } = {})
   expect(report!.tests.some((t) => t.name === 'never runs after the stop' && t.state === 'passed')).toBe(false)
   expect(report!.notes.join(' ')).toContain('The watchdog stopped 1 worker(s) whose RSS passed the hard limit')
   // The terminal says what happened and why the run failed.
-  expect(output).toMatch(/STOPPED grow\.test\.ts > grows without bound/)
+  expect(output).toMatch(/Worker stopped by the watchdog while these tests ran\n  STOPPED grow\.test\.ts > grows without bound/)
   expect(output).toMatch(/stopped by the watchdog at [\d.]+ MB RSS \(limit [\d.]+ MB\) [▁▂▃▄▅▆▇█]+/)
   expect(output).toContain('vitest-memory: the watchdog stopped a worker whose RSS passed the hard limit (watchdog.rss)')
   expect(output).toMatch(/ {2}grow\.test\.ts > grows without bound \((worker|thread) \d+.*RSS [\d.]+ MB, limit [\d.]+ MB\)/)
@@ -97,7 +97,8 @@ test('a worker killed by the V8 heap limit is named in the report', async () => 
   expectValid(report)
   expect(output).not.toContain('the watchdog stopped')
   expect(findTest(report, 'another file still reports').verdict).toBe('pass')
-  expect(output).toMatch(/STOPPED heap\.test\.ts > fills the heap until V8 gives up/)
+  expect(output).toMatch(/Worker died while these tests ran\n  DIED    heap\.test\.ts > fills the heap until V8 gives up/)
+  expect(output).not.toContain('STOPPED')
 })
 
 test('watchdog: false leaves a growing worker alone', async () => {

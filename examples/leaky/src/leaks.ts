@@ -65,3 +65,25 @@ export function risky(input: number): void {
     errorLog.push({ error: error as Error, context: { input, snapshot: new Array(2_000).fill(input) } })
   }
 }
+
+/**
+ * seeds/002 (MEM-001): every test creates an engine and registers its tables with a global
+ * metadata registry (SQLModel.metadata in the original), which keeps every engine alive.
+ */
+interface Engine {
+  url: string
+  tables: Array<{ name: string; columns: string[] }>
+}
+class MetaData {
+  engines: Engine[] = []
+  createAll(engine: Engine): void {
+    this.engines.push(engine)
+  }
+}
+export const metadata = new MetaData()
+export function createEngine(url: string): Engine {
+  const tables = Array.from({ length: 40 }, (_, t) => ({ name: `table_${t}`, columns: Array.from({ length: 20 }, (_column, c) => `${url}/table_${t}.column_${c}`) }))
+  const engine = { url, tables }
+  metadata.createAll(engine)
+  return engine
+}

@@ -55,8 +55,43 @@
     if (n === undefined || n === null) return ''
     return n < 10 ? n.toFixed(2) + ' ms' : n < 1000 ? Math.round(n) + ' ms' : (n / 1000).toFixed(2) + ' s'
   }
+  // How a figure was obtained, as src/reporters/labels.ts says it: `≤` an upper bound, `≥` a lower
+  // bound, `~` neither (a file between minor GCs, a concurrent test's shared heap), none: exact.
   function approx(t) {
-    return t.precision === 'estimate' ? '≤ ' : t.precision === 'bounded' ? '≥ ' : ''
+    return t.precision === 'estimate' ? '≤ ' : t.precision === 'bounded' ? '≥ ' : t.precision === 'shared' ? '~ ' : ''
+  }
+  function fileApprox(f) {
+    return f.precision === 'exact' ? '' : '~ '
+  }
+  var MEANINGS = {
+    '≤': '≤ an upper bound (no full GC around the test: garbage may be counted)',
+    '≥': '≥ a lower bound (full GC after the test only)',
+    '~': '~ an estimate, not a bound (files between minor GCs, concurrent tests sharing a heap): not comparable with exact figures',
+  }
+  function legendFor(marks) {
+    var parts = ['≤', '≥', '~'].filter(function (m) { return marks.indexOf(m + ' ') !== -1 }).map(function (m) { return MEANINGS[m] })
+    return parts.length ? parts.join(' · ') + ' · no mark: exact (full GC before and after)' : ''
+  }
+  /** What the retained figure of a test is, by how it was read (its label in the details). */
+  function retainedLabel(t) {
+    if (t.precision === 'exact') return 'heap retained (full GC before and after)'
+    if (t.precision === 'bounded') return 'heap retained (full GC after the test: a lower bound)'
+    if (t.precision === 'shared') return 'heap change, no GC (shared with the concurrent tests beside it)'
+    return t.harnessGcs === 0 ? 'heap growth, no GC (an upper bound of what it retained)' : 'heap retained (minor GC: an upper bound)'
+  }
+  /** Tests not judged, and why (src/reporters/labels.ts unjudged). */
+  function unjudgedText() {
+    var unchecked = tests.filter(function (t) { return t.verdict === 'unchecked' })
+    if (!unchecked.length) return ''
+    var concurrent = unchecked.filter(function (t) { return t.precision === 'shared' }).length
+    var off = unchecked.filter(function (t) { return t.precision !== 'shared' && t.budgetMode === 'off' }).length
+    var other = unchecked.length - concurrent - off
+    var why = [
+      concurrent && (concurrent === unchecked.length ? '' : concurrent + ' ') + 'concurrent: they share one heap',
+      off && (off === unchecked.length ? '' : off + ' ') + "budgetMode 'off'",
+      other && other + ' without a verdict',
+    ].filter(Boolean)
+    return unchecked.length + ' not judged (' + why.join('; ') + ')'
   }
   function plural(n, word) {
     return n + ' ' + word + (n === 1 ? '' : 's')
@@ -190,6 +225,8 @@
     }
     this.applySort()
   }
+  // Names and files in natural order: `order 2` before `order 10`, as in the terminal and the report.
+  var naturalOrder = new Intl.Collator(undefined, { numeric: true })
   VirtualTable.prototype.applySort = function () {
     var col = this.columns.find(function (c) { var k = this.sortKey; return c.key === k }, this)
     var dir = this.sortDir
@@ -205,7 +242,7 @@
         var ym = y === undefined || y === null || (typeof y === 'number' && isNaN(y))
         if (xm || ym) return xm === ym ? a.r.vIndex - b.r.vIndex : xm ? 1 : -1
         if (typeof x === 'string') {
-          var c = x.localeCompare(y)
+          var c = naturalOrder.compare(x, y)
           return c !== 0 ? c * dir : a.r.vIndex - b.r.vIndex
         }
         return x !== y ? (x - y) * dir : a.r.vIndex - b.r.vIndex
@@ -310,7 +347,10 @@
       cards.push(['New', b.summary.new])
       cards.push(['Gone', b.summary.gone])
     }
-    cards.push(['Most retained', bytes(s.maxRetained)])
+    var heaviest = tests.filter(function (t) { return t.precision !== 'shared' }).sort(function (x, y) { return y.retained - x.retained })[0]
+    var unchecked = tests.filter(function (t) { return t.verdict === 'unchecked' }).length
+    if (unchecked) cards.push(['Not judged', unchecked])
+    cards.push(['Most retained', (heaviest && heaviest.retained === s.maxRetained ? approx(heaviest) : '') + bytes(s.maxRetained)])
     cards.push(['Highest peak', bytes(s.maxPeakAboveStart)])
     cards.push(['Harness GC', ms(s.harnessGcMs)])
     return el('header', null,
@@ -336,9 +376,11 @@
       out.push(banner)
     }
     if (report.interrupted && report.interrupted.length) {
-      out.push(el('div', { class: 'banner fail', id: 'interrupted' }, el('b', null, 'Worker stopped while these tests ran:'),
-        el('ul', null, report.interrupted.map(function (t) { return el('li', null, where(t) + ' > ' + t.name) }))))
+      out.push(el('div', { class: 'banner fail', id: 'interrupted' }, el('b', null, 'Worker stopped or died while these tests ran:'),
+        el('ul', null, report.interrupted.map(function (t) { return el('li', null, where(t) + ' > ' + t.name + (t.stopped ? ' (stopped by the watchdog)' : ' (died)')) }))))
     }
+    var notJudged = unjudgedText()
+    if (notJudged) out.push(el('div', { class: 'banner', id: 'not-judged' }, el('b', null, 'Not judged: '), notJudged))
     if (report.notes && report.notes.length) {
       out.push(el('ul', { class: 'notes' }, report.notes.map(function (n) { return el('li', null, n) })))
     }
@@ -395,6 +437,12 @@
         }
         ys[p[1]][i] = p[2]
       })
+      // Before the cursor is on the chart (idx null), the legend shows where each line ends: the
+      // last time and each slot's last reading. On hover, a slot without a point there shows '–'.
+      var last = ys.map(function (y) {
+        for (var k = y.length - 1; k >= 0; k--) if (y[k] !== null && y[k] !== undefined) return y[k]
+        return undefined
+      })
       var palette = ['#2f6fdf', '#d1495b', '#00798c', '#edae49', '#66a182', '#8d6cab', '#e07a5f', '#3d405b']
       var opts = {
         width: Math.max(320, box.clientWidth - 16),
@@ -404,13 +452,19 @@
           { label: 'seconds since the first reading', values: function (u, vals) { return vals.map(function (v) { return v + ' s' }) } },
           { size: 70, values: function (u, vals) { return vals.map(function (v) { return bytes(v) }) } },
         ],
-        series: [{ label: 'time', value: function (u, v) { return v === null || v === undefined ? '' : v.toFixed(2) + ' s' } }].concat(slots.map(function (slot, i) {
+        series: [{ label: 'time', value: function (u, v, si, idx) {
+          if (idx === null || idx === undefined) return xs.length ? 'last reading at ' + xs[xs.length - 1].toFixed(2) + ' s' : '–'
+          return v === null || v === undefined ? '–' : v.toFixed(2) + ' s'
+        } }].concat(slots.map(function (slot, i) {
           return {
             label: 'slot ' + String(slot).replace(/[^\w.-]/g, ''),
             stroke: palette[i % palette.length],
             width: 1.5,
             points: { show: xs.length < 400 },
-            value: function (u, v) { return v === null || v === undefined ? '' : bytes(v) },
+            value: function (u, v, si, idx) {
+              if (idx === null || idx === undefined) return last[i] === undefined ? '–' : 'last ' + bytes(last[i])
+              return v === null || v === undefined ? '–' : bytes(v)
+            },
           }
         })),
       }
@@ -452,7 +506,7 @@
     var columns = [
       { key: 'file', title: 'File', width: 'minmax(240px, 3fr)', text: function (f) { return f.vWhere } },
       { key: 'tests', title: 'Tests', width: '70px', num: true, text: function (f) { return String(f.tests) }, sort: function (f) { return f.tests } },
-      { key: 'retained', title: 'Retained', width: '100px', num: true, text: function (f) { return delta(f.retained) }, sort: function (f) { return f.retained } },
+      { key: 'retained', title: 'Retained', width: '100px', num: true, text: function (f) { return fileApprox(f) + delta(f.retained) }, sort: function (f) { return f.retained } },
       { key: 'peak', title: 'Peak', width: '100px', num: true, text: function (f) { return delta(f.vPeak) }, sort: function (f) { return f.vPeak } },
       { key: 'rss', title: 'RSS peak', width: '100px', num: true, text: function (f) { return bytes(f.rssPeak) }, sort: function (f) { return f.rssPeak } },
       { key: 'gc', title: 'GC time', width: '90px', num: true, text: function (f) { return ms(f.harnessGcMs) }, sort: function (f) { return f.harnessGcMs } },
@@ -465,7 +519,12 @@
       empty: 'No file readings.', onSelect: onPick,
     })
     table.setRows(files)
-    return { section: el('section', null, el('h2', null, 'Files (full GC before and after: exact)'), el('p', { class: 'muted' }, 'Pick a file to see its tests.'), table.root), table: table }
+    var exact = files.filter(function (f) { return f.precision === 'exact' }).length
+    var heading = exact === files.length ? 'Files (full GC before and after: exact)'
+      : exact === 0 ? 'Files (~ minor GC at both ends: estimates, not comparable with the tests\' figures)'
+        : 'Files (exact, or ~ minor GC estimates)'
+    var note = exact === files.length ? '' : ' Without a file budget (or a baseline) a file is read after a minor GC at each end: garbage at either end is counted, so its figure is neither an upper nor a lower bound and can be below one of its own tests\' exact readings. Set a file budget for exact ones.'
+    return { section: el('section', { id: 'files' }, el('h2', null, heading), el('p', { class: 'muted' }, 'Pick a file to see its tests.' + note), table.root), table: table }
   }
 
   function workersSection() {
@@ -473,7 +532,7 @@
     var rows = workers.map(function (w) {
       return el('tr', { class: w.verdict === 'fail' ? 'flag-fail' : w.verdict === 'warn' ? 'flag-warn' : '' },
         el('td', { class: 'mono' }, w.id), el('td', null, w.slot), el('td', null, w.pool), el('td', { class: 'num' }, String(w.files)),
-        el('td', { class: 'num' }, String(w.tests)), el('td', { class: 'num' }, delta(w.heapGrowth)), el('td', { class: 'num' }, bytes(w.rssPeak)),
+        el('td', { class: 'num' }, String(w.tests)), el('td', { class: 'num' }, (w.heapGrowthPrecision === 'estimate' ? '~ ' : '') + delta(w.heapGrowth)), el('td', { class: 'num' }, bytes(w.rssPeak)),
         el('td', { class: 'v-' + w.verdict }, w.verdict + (w.violations ? ': ' + w.violations.map(function (v) { return v.message }).join('; ') : '')))
     })
     return el('details', { id: 'workers' }, el('summary', null, 'Workers (' + workers.length + ')'),
@@ -555,9 +614,12 @@
       fileChip.hidden = !f
       apply()
     }
+    var marks = tests.map(approx).concat(files.map(fileApprox)).join('')
+    var key = legendFor(marks)
     var section = el('section', null,
       el('h2', null, 'Tests'),
       el('div', { class: 'toolbar' }, search, verdict, project, fileChip, count),
+      key ? el('p', { class: 'muted', id: 'legend' }, key) : null,
       table.root, details)
     return { section: section, apply: apply, pickFile: pickFile, table: table, details: details }
   }
@@ -598,7 +660,7 @@
     append(details, baselineBlock(t))
     details.appendChild(el('h3', null, 'What grew'))
     details.appendChild(kv([
-      ['heap retained after GC', retained],
+      [retainedLabel(t), retained],
       ['peak heap above start', delta(t.vPeak)],
       ['heap before → after', bytes(t.heapBefore) + ' → ' + bytes(t.heapAfter)],
       ['external', delta(t.externalAfter - t.externalBefore) + ' (' + bytes(t.externalBefore) + ' → ' + bytes(t.externalAfter) + ')'],
@@ -606,7 +668,7 @@
       ['RSS before → after, peak', bytes(t.rssBefore) + ' → ' + bytes(t.rssAfter) + ', peak ' + bytes(t.rssPeak)],
       ['left open', handles],
       ['GCs during the test', t.gcs + (t.majorGcs ? ' (' + t.majorGcs + ' major)' : '')],
-      ['duration', ms(t.durationMs) + ' (harness GC ' + ms(t.harnessGcMs) + ')'],
+      ['duration', ms(t.durationMs) + (t.harnessGcs === 0 ? ' (the harness ran no GC)' : ' (harness GC ' + ms(t.harnessGcMs) + (t.harnessGcs ? ', ' + plural(t.harnessGcs, 'GC') : '') + ')')],
       ['budget', budgetText(t.budget) + ' · ' + t.budgetMode],
       ['worker', t.worker ? t.worker.id + ' (slot ' + t.worker.slot + ', ' + t.worker.pool + ')' : ''],
       ['test id', t.id],
@@ -622,6 +684,28 @@
           el('tbody', null, r.grew.map(function (g) { return el('tr', null, el('td', null, g.kind), el('td', { class: 'num' }, String(g.count)), el('td', { class: 'num' }, delta(g.bytes))) }))))
       }
     }
+    append(details, diagnosisBlock(t.diagnosis))
+  }
+
+  /** Where it was allocated and what holds it: an expandable panel, open on a flagged test. */
+  function diagnosisBlock(d) {
+    if (!d) return null
+    var parts = [el('summary', null, 'Where it was allocated, what holds it' + (d.sites.length ? ' (' + d.sites[0].file + ':' + d.sites[0].line + ')' : ''))]
+    if (d.sites.length) {
+      parts.push(el('table', { class: 'small-table diagnosis-sites' },
+        el('thead', null, el('tr', null, el('th', null, 'allocated at'), el('th', null, 'function'), el('th', { class: 'num' }, 'bytes (sampled)'), el('th', { class: 'num' }, 'samples'))),
+        el('tbody', null, d.sites.map(function (s) {
+          return el('tr', null, el('td', null, s.file + ':' + s.line + ':' + s.column), el('td', null, s.function), el('td', { class: 'num' }, bytes(s.bytes)), el('td', { class: 'num' }, String(s.samples)))
+        }))))
+    }
+    if (d.paths.length) {
+      parts.push(el('ul', { class: 'diagnosis-paths' }, d.paths.map(function (p) {
+        return el('li', null, el('code', null, p.path), ' ' + bytes(p.bytes) + (p.bytesBefore !== undefined ? ' (' + delta(p.bytes - p.bytesBefore) + ' since the last diagnosis)' : ''))
+      })))
+    }
+    if (d.skipped) parts.push(el('p', null, 'Diagnosis incomplete: ' + d.skipped))
+    parts.push(el('p', { class: 'muted' }, 'diagnosis took ' + ms(d.ms)))
+    return el('details', { class: 'diagnosis', open: true }, parts)
   }
 
   function budgetText(b) {
@@ -638,14 +722,15 @@
     details.hidden = false
     details.setAttribute('data-kind', 'file')
     details.appendChild(el('h3', null, f.vWhere + ' (whole file)'))
-    details.appendChild(el('p', null, el('span', { class: 'v-' + f.verdict }, f.verdict), ' · ' + plural(f.tests, 'test') + ' · exact (full GC at both ends)'))
+    details.appendChild(el('p', null, el('span', { class: 'v-' + f.verdict }, f.verdict), ' · ' + plural(f.tests, 'test') + ' · ' +
+      (f.precision === 'exact' ? 'exact (full GC at both ends)' : 'estimate (minor GC at both ends: neither an upper nor a lower bound)')))
     if (f.violations && f.violations.length) {
       details.appendChild(el('ul', { class: 'violations' }, f.violations.map(function (v) { return el('li', { class: 'v-' + f.verdict }, v.message) })))
     }
     append(details, baselineBlock(f))
     details.appendChild(kv([
-      ['retained by the file', delta(f.retained)],
-      ['retained by its tests (sum)', delta(f.testsRetained)],
+      ['retained by the file', fileApprox(f) + delta(f.retained)],
+      ['retained by its tests (sum)', (tests.some(function (t) { return t.file === f.file && t.project === f.project && t.precision !== 'exact' }) ? '~ ' : '') + delta(f.testsRetained)],
       ['peak heap above start', delta(f.vPeak)],
       ['heap before → after', bytes(f.heapBefore) + ' → ' + bytes(f.heapAfter)],
       ['external', delta(f.externalAfter - f.externalBefore)],
