@@ -582,7 +582,7 @@ class FileHarness {
       const reading = run.plan.isFinal(run.index) ? await this.sampler.exact() : read()
       return { reading, retained: reading.heap - before.reading.heap, precision: 'exact' }
     }
-    return this.sampler.end(before, endHeap, escalationBudget(budget.retained, this.options.escalateAbove), seen, budget.external)
+    return this.sampler.end(before, endHeap, escalationBudget(budget.retained, this.options.escalateAbove), seen, budget.external, run.task.result?.state === 'fail')
   }
 
   /** The repetition's verdict: the leak rule replaces the retained budget; peak and RSS see the worst run. */

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest'
 import { decide, heapRuns, type RunDeltas } from '../../src/worker/repeat.ts'
+import { ambiguous } from '../../src/worker/repeat-plan.ts'
 
 const runs = (heap: number[], more: Partial<Record<'external' | 'rss' | 'code', number[]>> = {}): RunDeltas[] =>
   heap.map((h, i) => ({ heap: h, external: more.external?.[i] ?? 0, rss: more.rss?.[i] ?? 0, ...(more.code ? { code: more.code[i] } : {}) }))
@@ -45,5 +46,19 @@ describe('decide', () => {
     expect(heapRuns(r.slice(2))).toHaveLength(6)
     const q = runs([0, 0, 1, 2, 3, 4, 5, 6], { code: [0, 0, 0, 0, 1, 1, 1, 0] })
     expect(heapRuns(q.slice(2))).toHaveLength(3)
+  })
+})
+
+describe('ambiguous: a heap leak verdict too close to call asks for more runs', () => {
+  test('warm-up that wanders (a stream test under load in CI) is ambiguous; steady leaks are not', () => {
+    // The 9 counted runs the plan judges one mark before the end, from the CI run that read it as a leak.
+    const streams = runs([98_368, 6320, 6696, 6672, 5008, 3768, 6768, 2504, 7496, 4600, 3840])
+    expect(decide(streams, 2, 1800).verdict).toBe('leak')
+    expect(ambiguous(streams, 2, 1800)).toBe(true)
+    // A 2 kB leak with a few hundred bytes of noise, a 5 kB one with 1.5 kB: called as they are.
+    expect(ambiguous(runs([3000, 2500, 2100, 2600, 2300, 2500, 2800, 2200, 2500, 2400, 2600]), 2, 1800)).toBe(false)
+    expect(ambiguous(runs([9000, 5000, 5200, 4800, 5600, 4400, 5100, 5900, 4700, 5000, 5300]), 2, 1800)).toBe(false)
+    // Fast leaks are never held up, however uneven (a list that doubles its backing store).
+    expect(ambiguous(runs([300_000, 20_000, 240_000, 20_000, 480_000, 20_000, 20_000, 20_000, 960_000, 20_000, 20_000]), 2, 1800)).toBe(false)
   })
 })
