@@ -46,7 +46,7 @@ export function heapAndYoung(): { heap: number; young: number } {
 }
 
 /** Used bytes of the young generation in a heap space listing. */
-export function youngBytes(spaces: ReadonlyArray<{ space_name: string; space_used_size: number }>): number {
+function youngBytes(spaces: ReadonlyArray<{ space_name: string; space_used_size: number }>): number {
   let sum = 0
   for (const space of spaces) if (space.space_name === 'new_space' || space.space_name === 'new_large_object_space') sum += space.space_used_size
   return sum
