@@ -14,3 +14,11 @@ test('a worker that dies mid-test still leaves a report naming the test it was r
   expect(output).not.toContain('STOPPED')
   expect(report!.notes.join(' ')).toContain('their worker stopped while they ran')
 })
+
+test('a worker that dies in the harness end reading is reported with the test, as it died (the running note names it until the reading is on disk)', async () => {
+  const { code, output, report } = await runFixture('crash-end')
+  expect(code, output).not.toBe(0)
+  expect(report!.interrupted, output).toEqual([expect.objectContaining({ file: 'end.test.ts', name: 'dies in the harness end reading', died: expect.objectContaining({ pid: expect.any(Number), rss: expect.any(Number) }) })])
+  expect(findTest(report, 'passes before').verdict).toBe('pass')
+  expect(output).toMatch(/DIED {4}end\.test\.ts > dies in the harness end reading\n\s+died by itself/)
+})
