@@ -92,6 +92,13 @@ export function packReport(report: MemoryReport): Omit<MemoryReport, 'tests' | '
   return { ...report, tests: packRows(report.tests), files: packRows(report.files) }
 }
 
+/**
+ * Runs first, in uPlot's script. Chromium turns LANG=C (or no LANG, as in many containers) into the locale
+ * `en-US@posix`, a tag that Intl rejects with a RangeError, and uPlot builds its number format from
+ * `navigator.language` as it loads: the page would stop there. English instead, only then.
+ */
+const LOCALE_FALLBACK = "try{new Intl.NumberFormat(navigator.language)}catch(e){Object.defineProperty(navigator,'language',{value:'en-US'})}"
+
 /** Inline code must not close its own `<script>`/`<style>` element. */
 function inline(code: string, tag: 'script' | 'style'): string {
   return code.replace(new RegExp(`</(${tag})`, 'gi'), '<\\/$1')
@@ -114,7 +121,7 @@ export function contentSecurityPolicy(scripts: readonly string[]): string {
  */
 export function renderHtml(report: MemoryReport): string {
   const a = loadAssets()
-  const scripts = [inline(a.uplotJs, 'script'), inline(a.appJs, 'script')]
+  const scripts = [`${LOCALE_FALLBACK}\n${inline(a.uplotJs, 'script')}`, inline(a.appJs, 'script')]
   const csp = contentSecurityPolicy(scripts)
   return `<!doctype html>
 <html lang="en">

@@ -36,8 +36,8 @@ interface Opened {
   close: () => Promise<void>
 }
 
-async function open(file: string): Promise<Opened> {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } })
+async function open(file: string, on: Browser = browser): Promise<Opened> {
+  const context = await on.newContext({ viewport: { width: 1400, height: 1000 } })
   const page = await context.newPage()
   const errors: string[] = []
   const requests: string[] = []
@@ -341,5 +341,31 @@ test('a 10,000-test report loads to interactive (the number is recorded by bench
     writeFileSync(join(ARTIFACTS, '10k-load.json'), `${JSON.stringify({ tests: 10_000, bytes: readFileSync(file).length, interactiveMs: Math.round(interactiveMs) })}\n`)
   } finally {
     await close()
+  }
+})
+
+test('a browser whose locale is POSIX (a container with LANG=C or none) shows the page too', async () => {
+  // Chromium makes that locale `en-US@posix`, a tag Intl rejects: Date#toLocaleString and
+  // Intl.Collator with the default locale throw a RangeError there.
+  const options = await chromiumLaunchOptions()
+  const { LC_ALL: _all, LANG: _lang, ...env } = process.env
+  const posix = await chromium.launch({ ...options, env: { ...env, LANG: 'C' } as Record<string, string> })
+  try {
+    expect(await (await posix.newPage()).evaluate(() => Intl.DateTimeFormat().resolvedOptions().locale)).toMatch(/^en-US/)
+    const report = syntheticReport({ tests: 12, files: 2, names: (i) => `case ${i}` })
+    const { page, errors, close } = await open(write('posix.html', report), posix)
+    try {
+      expect(errors).toEqual([])
+      expect(await page.textContent('#count')).toBe('12 tests')
+      // Natural order still holds: case 2 before case 10.
+      await page.click('[data-table="tests"] [data-key="name"] button')
+      const shown = (await shownRows(page)).map((i) => report.tests[i]!.name)
+      expect(shown.findIndex((n) => n.endsWith('case 2'))).toBeLessThan(shown.findIndex((n) => n.endsWith('case 10')))
+      expect(await page.textContent('header')).toMatch(/\d{4}/)
+    } finally {
+      await close()
+    }
+  } finally {
+    await posix.close()
   }
 })

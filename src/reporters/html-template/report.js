@@ -12,6 +12,18 @@
   // Helpers
   // ---------------------------------------------------------------------------------------------
 
+  /**
+   * `make(locale)` with the browser's locale, else English: Chromium turns LANG=C (or no LANG, as in
+   * many containers) into `en-US@posix`, a tag that Intl rejects with a RangeError.
+   */
+  function withLocale(make) {
+    try {
+      return make(undefined)
+    } catch (e) {
+      return make('en')
+    }
+  }
+
   /** `el('div', { class: 'x' }, 'text', child)`: strings become text nodes. */
   function el(tag, attrs) {
     var node = document.createElement(tag)
@@ -226,7 +238,7 @@
     this.applySort()
   }
   // Names and files in natural order: `order 2` before `order 10`, as in the terminal and the report.
-  var naturalOrder = new Intl.Collator(undefined, { numeric: true })
+  var naturalOrder = withLocale(function (locale) { return new Intl.Collator(locale, { numeric: true }) })
   VirtualTable.prototype.applySort = function () {
     var col = this.columns.find(function (c) { var k = this.sortKey; return c.key === k }, this)
     var dir = this.sortDir
@@ -356,7 +368,7 @@
     return el('header', null,
       el('h1', null, 'vitest-memory report'),
       el('div', { class: 'muted' },
-        (isNaN(created) ? report.createdAt : created.toLocaleString()) + ' · ' + report.mode + ' mode · Node ' + env.node + ' · Vitest ' + env.vitest +
+        (isNaN(created) ? report.createdAt : withLocale(function (locale) { return created.toLocaleString(locale) })) + ' · ' + report.mode + ' mode · Node ' + env.node + ' · Vitest ' + env.vitest +
         ' · ' + (report.pools || []).join(', ') + ' · ' + report.root),
       el('div', { class: 'cards', id: 'summary' }, cards.map(function (c) {
         return el('div', { class: 'card ' + (c[2] || ''), 'data-card': c[0] }, el('b', null, String(c[1])), c[0])
