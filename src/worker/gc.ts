@@ -12,13 +12,33 @@ export function getGc(): GcFunction {
   if (cached) return cached
   const existing = (globalThis as { gc?: GcFunction }).gc
   if (typeof existing === 'function') return (cached = existing)
-  v8.setFlagsFromString('--expose-gc')
-  try {
-    cached = vm.runInNewContext('gc') as GcFunction
-  } finally {
-    v8.setFlagsFromString('--no-expose-gc')
+  return (cached = gcFromFreshContext())
+}
+
+/** Attempts before giving up; each costs a context (~1 ms), and one or two are the rule. */
+const GC_ATTEMPTS = 200
+
+/**
+ * V8's flags belong to the process, not to a thread: in a thread pool, another worker starting at
+ * the same moment can flip `--expose-gc` back off between this thread's flip and its new context,
+ * whose `gc` is then missing (`ReferenceError: gc is not defined` failed whole test files, about
+ * one run in two of a 5-file corpus on 4 threads). So look before taking, and flip again until the
+ * context has it.
+ */
+export function gcFromFreshContext(): GcFunction {
+  for (let attempt = 1; ; attempt++) {
+    v8.setFlagsFromString('--expose-gc')
+    let found: unknown
+    try {
+      found = vm.runInNewContext('typeof gc === "function" ? gc : undefined')
+    } finally {
+      v8.setFlagsFromString('--no-expose-gc')
+    }
+    if (typeof found === 'function') return found as GcFunction
+    if (attempt >= GC_ATTEMPTS) {
+      throw new Error(`vitest-memory: V8's gc function was missing from ${GC_ATTEMPTS} fresh contexts in a row: something else in this process keeps turning --expose-gc off. Run Vitest with NODE_OPTIONS=--expose-gc (process pools), or report this with your pool and Node version.`)
+    }
   }
-  return cached
 }
 
 /**
