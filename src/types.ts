@@ -200,7 +200,7 @@ export type Verdict = 'pass' | 'warn' | 'fail' | 'unchecked'
  * How a heap reading was obtained:
  * - `exact`: full GC before and after the test;
  * - `bounded`: full GC after the test; the reading is a lower bound and `retainedMax` an upper bound;
- * - `estimate`: no full GC (a minor GC or none, see `harnessGcs`); an upper bound (no major GC ran during the test);
+ * - `estimate`: no full GC after the test (a minor GC or none; the start may have had one, see `harnessGcs`); an upper bound (no major GC ran during the test);
  * - `shared`: a concurrent test, which shares its heap with the tests running beside it.
  */
 export type Precision = 'exact' | 'bounded' | 'estimate' | 'shared'

@@ -22,7 +22,7 @@ export function workerMark(w: Pick<ReportWorker, 'heapGrowthPrecision'>): Mark {
 }
 
 const MEANINGS: Record<Exclude<Mark, ''>, string> = {
-  '≤': '≤ an upper bound (no full GC around the test: garbage may be counted)',
+  '≤': '≤ an upper bound (no full GC after the test: garbage may be counted)',
   '≥': '≥ a lower bound (full GC after the test only)',
   '~': '~ an estimate, not a bound (files between minor GCs, concurrent tests sharing a heap): not comparable with exact figures',
 }
