@@ -101,6 +101,10 @@ export class Diagnoser {
         problems.push(`retainer paths failed: ${(error as Error).message}`)
       }
     }
+    // Nothing failed and nothing was found: say so, or an empty diagnosis reads as a broken one.
+    if (!problems.length && !diagnosis.sites.length && !diagnosis.paths.length) {
+      problems.push('nothing to name in project code: no allocation of the test still alive was sampled there (samples are one per 64 KiB), and no holder in its modules grew; what it retained is held by a dependency or by Vitest')
+    }
     if (problems.length) diagnosis.skipped = problems.join('; ')
     diagnosis.ms = Math.round(performance.now() - started)
     return diagnosis
