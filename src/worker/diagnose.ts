@@ -146,6 +146,9 @@ export class Diagnoser {
   /** A generated position in the user's source, through the module's inline source map. */
   private original(root: string, frame: CallFrame): Omit<AllocationSite, 'bytes' | 'samples'> {
     const file = filePath(frame.url)
+    // No position (-1): the module's own top level, as V8 reports it for a module evaluated again
+    // after vi.resetModules(). That function starts at the top of the file.
+    if (frame.lineNumber < 0 || frame.columnNumber < 0) return { file: shown(root, file), line: 1, column: 1, function: '(module top level)' }
     const name = frame.functionName || '(anonymous)'
     const map = this.mapFor(frame.url)
     if (map) {

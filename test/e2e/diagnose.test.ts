@@ -63,3 +63,14 @@ test('diagnose: all, in a thread pool (the inspector session is the worker threa
   expect(registry.diagnosis!.sites.map((s) => `${s.file}:${s.line} ${s.function}`)).toContain('src/store.ts:7 register')
   expect(registry.diagnosis!.paths[0]!.path).toBe('module src/store.ts > registry (Map)')
 })
+
+test('a module evaluated again after vi.resetModules() is named by its file, at its top level', async () => {
+  // V8 gives that top-level frame no position (-1), which the source-map lookup rejected.
+  const run = await runFixture('diagnose-reset', ['run'], { env: { VITEST_MEMORY_DIAGNOSE: '' } })
+  expect(run.code, run.output).toBe(1)
+  const reset = findTest(run.report, 'a fresh copy of a module per import')
+  expect(reset.verdict).toBe('fail')
+  expect(reset.diagnosis!.skipped).toBeUndefined()
+  expect(reset.diagnosis!.sites[0]).toMatchObject({ file: 'src/heavy.ts', line: 1, column: 1, function: '(module top level)' })
+  expect(run.output).toMatch(/allocated at: src\/heavy\.ts:1:1 \(module top level\)/)
+})
