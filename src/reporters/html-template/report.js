@@ -19,7 +19,7 @@
   function withLocale(make) {
     try {
       return make(undefined)
-    } catch (e) {
+    } catch {
       return make('en')
     }
   }
