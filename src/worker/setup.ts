@@ -472,11 +472,8 @@ class FileHarness {
     // The heap before the watch stops: a GC after this figure is not the test's.
     const endHeap = heapUsed()
     const seen = concurrent ? { gcs: 0, majorGcs: 0, peakBeforeGc: 0 } : this.watch.stop(run.ownGcs)
-    // The running note names this test until its reading is on disk: a worker that dies in the end
-    // reading (GCs of a large heap) or in the diagnosis (a heap snapshot) is reported as this test's.
-    const idle = () => {
-      if (!concurrent) this.note.clear()
-    }
+    // The running note names this test until its reading is on disk (`clearNote`): a worker that dies in
+    // the end reading (GCs of a large heap) or in the diagnosis (a heap snapshot) is reported as this test's.
     const own = !concurrent && this.slot.current?.id === task.id ? this.slot.current : undefined
     if (!concurrent) this.slot.current = undefined
     const eff = run.budgets
@@ -519,12 +516,12 @@ class FileHarness {
     }
     this.filePeak = Math.max(this.filePeak, peakHeap)
     this.fileRssPeak = Math.max(this.fileRssPeak, memory.rssPeak)
-    if (run.kind === 'warm') return idle()
+    if (run.kind === 'warm') return this.clearNote(concurrent)
     if (plan) {
       plan.ran(peakHeap - memory.heapBefore, memory.rssPeak - memory.rssBefore)
       // Only the final run writes meta: Vitest queues task updates for ~100 ms, and every
       // replaced meta object would stay alive in that queue and look like per-run growth.
-      if (!plan.isFinal(run.index)) return idle()
+      if (!plan.isFinal(run.index)) return this.clearNote(concurrent)
       this.finishRepeat(plan, memory)
     } else if (!concurrent) {
       judge(memory, testViolations(memory, budget), eff.budgetMode)
@@ -536,7 +533,7 @@ class FileHarness {
     const alive = own?.collectAfter?.length ? await stillAlive(own.collectAfter) : []
     const failed = finished.result?.state === 'fail' || memory.verdict === 'fail' || alive.length > 0
     this.keepFinished(task, memory, failed)
-    idle()
+    this.clearNote(concurrent)
     if (alive.length && finished.result?.state !== 'fail') {
       this.previousFailed = true
       throw new MemoryRetentionError(`expected ${alive.length === 1 ? alive[0] : `${alive.length} objects (${alive.join(', ')})`} to be garbage collected after the test, but ${alive.length === 1 ? 'it is' : 'they are'} still reachable after its hooks and fixtures ended. Something outside the test still references ${alive.length === 1 ? 'it' : 'them'}: a module-level cache or array, an event listener, a timer, a closure stored elsewhere.`)
@@ -544,6 +541,11 @@ class FileHarness {
     await annotateVerdict(finished, annotate, memory)
     // A test that already failed keeps its own error as the reason; the report still shows the verdict.
     if (memory.verdict === 'fail' && finished.result?.state !== 'fail') throw new MemoryBudgetError(testFailureMessage(memory))
+  }
+
+  /** No test running, as far as the running note says (concurrent tests are never in it). */
+  private clearNote(concurrent: boolean): void {
+    if (!concurrent) this.note.clear()
   }
 
   /** On disk until the run ends, for the main process to find if this worker dies before Vitest sends the reading. */
